@@ -1,0 +1,17 @@
+namespace Pipeline.Core.Alerts;
+
+/// <summary>Every alert transition kept, queryable by status and time (the Api's <c>GET /api/alerts</c>).</summary>
+public interface IAlertHistory
+{
+    /// <summary>Records transitions; recording one whose id is already stored changes nothing.</summary>
+    Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default);
+
+    /// <summary>Transitions matching the query, newest first.</summary>
+    Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default);
+}
+
+/// <summary>
+/// <paramref name="FiringOnly"/>: only the latest transition of each episode that is still firing
+/// (its latest transition is not <c>Resolved</c>). <paramref name="Since"/>: transitions whose time is at or after it.
+/// </summary>
+public sealed record AlertQuery(bool FiringOnly, DateTimeOffset? Since, int Max = 1000);
