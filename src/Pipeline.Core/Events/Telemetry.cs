@@ -29,6 +29,9 @@ public sealed class Telemetry
 
     public SourcePosition Source { get; }
 
+    /// <summary>The body this event was decoded from, if any: dead letters keep the raw bytes.</summary>
+    public ReadOnlyMemory<byte> RawBody { get; init; }
+
     /// <summary>A copy of this event with another timestamp (the <c>Adjust</c> late policy).</summary>
-    public Telemetry WithTimestamp(DateTimeOffset timestamp) => new(Key, timestamp, Metrics, Labels, Source);
+    public Telemetry WithTimestamp(DateTimeOffset timestamp) => new(Key, timestamp, Metrics, Labels, Source) { RawBody = RawBody };
 }

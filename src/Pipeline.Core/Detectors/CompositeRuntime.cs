@@ -1,0 +1,51 @@
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Engine;
+using Pipeline.Core.Events;
+using Pipeline.Core.Rules;
+
+namespace Pipeline.Core.Detectors;
+
+/// <summary>Fires while all (or any) of its rules are firing for the same key; re-judged whenever one of them transitions.</summary>
+internal sealed class CompositeRuntime(Rule rule, int index, CompositeSpec spec) : RuleRuntime(rule, index)
+{
+    public override string Fingerprint => base.Fingerprint + "|" + string.Join(",", spec.RuleIds);
+
+    /// <summary>Indexes of the rules it combines, resolved at compile time.</summary>
+    public int[] Parts { get; set; } = [];
+
+    public override string DescribeCondition() => $"{spec.Mode.ToString().ToLowerInvariant()}({string.Join(", ", spec.RuleIds)}) firing";
+
+    public override RuleState NewState(KeyState key) => new State();
+
+    public override RuleState ReadState(BinaryReader r)
+    {
+        var s = new State();
+        s.ReadBase(r);
+        return s;
+    }
+
+    public override void OnEvent(ApplyContext ctx, RuleState state, Telemetry e)
+    {
+        // Composites react to their parts' transitions, not to events.
+    }
+
+    /// <summary>Judges the composite at <paramref name="ticks"/> from the parts' current statuses.</summary>
+    public void Judge(ApplyContext ctx, RuleState state, long ticks)
+    {
+        var firing = 0;
+        foreach (var part in Parts)
+        {
+            if (ctx.StatusOf(part) == AlertStatus.Firing)
+            {
+                firing++;
+            }
+        }
+
+        var holds = spec.Mode == CompositeMode.All ? firing == Parts.Length : firing > 0;
+        var evaluation = new Evaluation(ticks, holds ? Signal.Fire : Signal.Clear, Rule.Severity, firing, DescribeCondition(), Parts.Length,
+            "rule", null, new AlertEvidence(firing, -1, -1, string.Empty));
+        ctx.Observe(this, state, evaluation, Timing);
+    }
+
+    private sealed class State : RuleState;
+}

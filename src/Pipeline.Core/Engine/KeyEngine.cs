@@ -1,0 +1,376 @@
+using System.Text.Json;
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
+using Pipeline.Core.State;
+using Pipeline.Core.Time;
+
+namespace Pipeline.Core.Engine;
+
+/// <summary>
+/// Applies events and time to one key's state. Event time per key: the watermark trails the largest event time
+/// by the out-of-order tolerance; buffered events are released to the rules in event-time order once the
+/// watermark passes them, so any arrival order within the tolerance gives the same alerts. Events behind the
+/// watermark are late: within allowed lateness they amend retained windows, older ones meet the late policy.
+/// While a key is idle its watermark advances with processing time since its last arrival (hybrid clock), so
+/// heartbeats, windows and keepFiringFor close; processing time is always an argument, recorded in the state.
+/// Not thread-safe: one engine per processor, calls serialized.
+/// </summary>
+public sealed class KeyEngine
+{
+    /// <summary>The reorder buffer holds at most this many events per key (state stays bounded).</summary>
+    public const int MaxBufferedEvents = 256;
+
+    private readonly ApplyContext _ctx;
+
+    public KeyEngine(CompiledRules rules)
+    {
+        Rules = rules ?? throw new ArgumentNullException(nameof(rules));
+        _ctx = new ApplyContext(rules);
+    }
+
+    public CompiledRules Rules { get; }
+
+    /// <summary>A new key. Keys watched before their first event (heartbeat <c>expected</c>) start their silence now.</summary>
+    public KeyState NewState(string key, DateTimeOffset processingTime)
+    {
+        var state = new KeyState(key) { LastArrivalTicks = processingTime.UtcTicks };
+        if (Rules.ExpectedKeys.Contains(key))
+        {
+            state.MaxEventTicks = processingTime.UtcTicks;
+        }
+
+        return state;
+    }
+
+    /// <summary>Applies a key's events (arrival order) and then advances it to <paramref name="processingTime"/>.</summary>
+    public void Apply(KeyState state, IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, ApplyCounters counters, List<DeadLetter> deadLetters)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        ArgumentNullException.ThrowIfNull(events);
+        ArgumentNullException.ThrowIfNull(counters);
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        Bind(state);
+        _ctx.Begin(state);
+        var now = processingTime.UtcTicks;
+        foreach (var original in events)
+        {
+            var e = original;
+            var source = e.Source;
+            if (source.SequenceNumber >= 0)
+            {
+                if (state.Positions.TryGetValue(source.Partition, out var last) && source.SequenceNumber <= last)
+                {
+                    counters.Duplicates++;
+                    continue;
+                }
+
+                state.Positions[source.Partition] = source.SequenceNumber;
+            }
+
+            var ticks = e.Timestamp.UtcTicks;
+            if (ticks > now + Rules.MaxFutureSkewTicks)
+            {
+                // One bad clock must not drag the key's watermark into the future.
+                counters.Quarantined++;
+                deadLetters.Add(ToDeadLetter(e, DeadLetterReason.FutureTimestamp,
+                    $"event time {e.Timestamp:O} is more than {TimeSpan.FromTicks(Rules.MaxFutureSkewTicks)} after its arrival at {processingTime:O}", processingTime));
+                continue;
+            }
+
+            var watermark = state.WatermarkTicks;
+            if (watermark != long.MinValue && ticks < watermark)
+            {
+                if (ticks >= watermark - Rules.AllowedLatenessTicks)
+                {
+                    counters.LateAccepted++;
+                    counters.Applied++;
+                    ApplyLate(state, e);
+                    continue;
+                }
+
+                var policy = Rules.RuleSet.Defaults.LatePolicy;
+                if (policy == LatePolicy.Drop)
+                {
+                    counters.LateDropped++;
+                    continue;
+                }
+
+                if (policy == LatePolicy.DeadLetter)
+                {
+                    counters.LateDeadLettered++;
+                    deadLetters.Add(ToDeadLetter(e, DeadLetterReason.Late,
+                        $"event time {e.Timestamp:O} is before the key's watermark {new DateTimeOffset(watermark, TimeSpan.Zero):O} minus allowed lateness {TimeSpan.FromTicks(Rules.AllowedLatenessTicks)}", processingTime));
+                    continue;
+                }
+
+                counters.LateAdjusted++;
+                e = e.WithTimestamp(new DateTimeOffset(watermark, TimeSpan.Zero));
+                ticks = watermark;
+            }
+
+            counters.Applied++;
+            state.EventCount++;
+            state.LastArrivalTicks = now;
+            if (ticks > state.MaxEventTicks)
+            {
+                state.MaxEventTicks = ticks;
+            }
+
+            foreach (var (name, value) in e.Labels)
+            {
+                if (!state.Labels.TryGetValue(name, out var current) || current != value)
+                {
+                    state.Labels[name] = value;
+                }
+            }
+
+            foreach (var (name, value) in e.Metrics)
+            {
+                state.LastValues[name] = value;
+            }
+
+            Enqueue(state, e);
+        }
+
+        Advance(state, now);
+    }
+
+    /// <summary>The processing time at which this key next needs attention (Sweep), or null.</summary>
+    public DateTimeOffset? NextDeadline(KeyState state, DateTimeOffset processingTime)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        var now = processingTime.UtcTicks;
+        if (state.Outbox.Count > 0)
+        {
+            return processingTime; // unpublished alerts: retry at the next Sweep
+        }
+
+        Bind(state);
+        var next = long.MaxValue;
+        foreach (var runtime in Rules.Runtimes)
+        {
+            next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
+        }
+
+        if (state.Buffer.Count > 0)
+        {
+            next = Math.Min(next, state.Buffer[0].Timestamp.UtcTicks);
+        }
+
+        if (next == long.MaxValue || state.MaxEventTicks == long.MinValue)
+        {
+            return null;
+        }
+
+        // The watermark reaches `next` when MaxEvent − tolerance + (now' − lastArrival) ≥ next.
+        var due = state.LastArrivalTicks + (next - (state.MaxEventTicks - Rules.ToleranceTicks));
+        return new DateTimeOffset(Math.Clamp(due, now, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+    }
+
+    /// <summary>A read-only view of the key for the Api.</summary>
+    public KeyView View(KeyState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Bind(state);
+        static DateTimeOffset? At(long ticks) => ticks == long.MinValue ? null : new DateTimeOffset(ticks, TimeSpan.Zero);
+        var alerts = Rules.Runtimes.Select(r =>
+        {
+            var a = state.RuleStates[r.Index]!.Alert;
+            var since = a.Status == AlertStatus.Firing ? a.FiredTicks : a.Status == AlertStatus.Pending ? a.EpisodeStartTicks : long.MinValue;
+            return new AlertStateView(r.Rule.Id, a.Status, a.Severity, a.EpisodeId, a.Sequence, At(since), a.LastValue);
+        }).ToList();
+        return new KeyView(state.Key, At(state.WatermarkTicks), At(state.MaxEventTicks), At(state.LastArrivalTicks),
+            new Dictionary<string, double>(state.LastValues, StringComparer.Ordinal), new Dictionary<string, string>(state.Labels, StringComparer.Ordinal),
+            alerts, state.Buffer.Count, state.Outbox.Count);
+    }
+
+    private void Advance(KeyState state, long now)
+    {
+        var target = state.WatermarkTicks;
+        if (state.MaxEventTicks != long.MinValue)
+        {
+            var idle = Math.Max(0, now - state.LastArrivalTicks);
+            target = Math.Max(target, state.MaxEventTicks - Rules.ToleranceTicks + idle);
+        }
+
+        if (state.Buffer.Count > MaxBufferedEvents)
+        {
+            // A flood of disorder: give up reordering for the oldest rather than grow without bound.
+            target = Math.Max(target, state.Buffer[state.Buffer.Count - MaxBufferedEvents - 1].Timestamp.UtcTicks);
+        }
+
+        var released = 0;
+        var advancedTo = long.MinValue;
+        while (released < state.Buffer.Count && state.Buffer[released].Timestamp.UtcTicks <= target)
+        {
+            var e = state.Buffer[released++];
+            var before = e.Timestamp.UtcTicks - 1;
+            if (before > advancedTo)
+            {
+                AdvanceRules(state, before);
+                advancedTo = before;
+            }
+
+            foreach (var runtime in Rules.Runtimes)
+            {
+                if (runtime is not Detectors.CompositeRuntime && runtime.Matches(state.Key, state.Labels))
+                {
+                    runtime.OnEvent(_ctx, state.RuleStates[runtime.Index]!, e);
+                }
+            }
+
+            JudgeComposites(state);
+        }
+
+        if (released > 0)
+        {
+            state.Buffer.RemoveRange(0, released);
+        }
+
+        if (target > state.WatermarkTicks)
+        {
+            state.WatermarkTicks = target;
+        }
+
+        if (state.WatermarkTicks != long.MinValue)
+        {
+            AdvanceRules(state, state.WatermarkTicks);
+        }
+    }
+
+    private void AdvanceRules(KeyState state, long ticks)
+    {
+        foreach (var runtime in Rules.Runtimes)
+        {
+            if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+            {
+                runtime.AdvanceTo(_ctx, state.RuleStates[runtime.Index]!, ticks);
+            }
+        }
+
+        JudgeComposites(state);
+    }
+
+    private void JudgeComposites(KeyState state)
+    {
+        // A composite can change another composite: judge until nothing moves (bounded by the number of composites).
+        for (var round = 0; _ctx.TransitionedSinceJudge && round <= Rules.Composites.Length; round++)
+        {
+            _ctx.TransitionedSinceJudge = false;
+            foreach (var composite in Rules.Composites)
+            {
+                composite.Judge(_ctx, state.RuleStates[composite.Index]!, _ctx.LastTransitionTicks);
+            }
+        }
+
+        _ctx.TransitionedSinceJudge = false;
+    }
+
+    private void ApplyLate(KeyState state, Telemetry e)
+    {
+        foreach (var runtime in Rules.Runtimes)
+        {
+            if (runtime.Matches(state.Key, state.Labels))
+            {
+                runtime.OnLateEvent(_ctx, state.RuleStates[runtime.Index]!, e);
+            }
+        }
+
+        JudgeComposites(state);
+    }
+
+    private static void Enqueue(KeyState state, Telemetry e)
+    {
+        // Usually in order: append. Otherwise insert after the last event with an earlier or equal time (stable).
+        var buffer = state.Buffer;
+        var i = buffer.Count;
+        var ticks = e.Timestamp.UtcTicks;
+        while (i > 0 && buffer[i - 1].Timestamp.UtcTicks > ticks)
+        {
+            i--;
+        }
+
+        buffer.Insert(i, e);
+    }
+
+    /// <summary>Binds the key's rule states to this rule set, keeping the state of rules whose layout is unchanged.</summary>
+    internal void Bind(KeyState state)
+    {
+        if (ReferenceEquals(state.BoundTo, Rules))
+        {
+            return;
+        }
+
+        var previous = new Dictionary<string, RuleState>(StringComparer.Ordinal);
+        if (state.BoundTo is { } old)
+        {
+            foreach (var r in old.Runtimes)
+            {
+                if (state.RuleStates[r.Index] is { } s)
+                {
+                    previous[r.Fingerprint] = s;
+                }
+            }
+        }
+
+        var states = new RuleState?[Rules.Runtimes.Length];
+        foreach (var runtime in Rules.Runtimes)
+        {
+            if (previous.TryGetValue(runtime.Fingerprint, out var kept))
+            {
+                states[runtime.Index] = kept;
+            }
+            else if (state.UnboundRuleStates is { } unbound && unbound.TryGetValue(runtime.Fingerprint, out var bytes))
+            {
+                using var reader = new BinaryReader(new MemoryStream(bytes));
+                states[runtime.Index] = runtime.ReadState(reader);
+            }
+            else
+            {
+                states[runtime.Index] = runtime.NewState(state);
+            }
+        }
+
+        state.RuleStates = states;
+        state.BoundTo = Rules;
+        state.UnboundRuleStates = null;
+    }
+
+    private static DeadLetter ToDeadLetter(Telemetry e, DeadLetterReason reason, string detail, DateTimeOffset processingTime)
+    {
+        var body = e.RawBody.IsEmpty ? Encode(e) : e.RawBody;
+        return new DeadLetter(DeadLetter.CreateId(e.Source, body.Span), body, e.Source, reason, detail, processingTime);
+    }
+
+    /// <summary>Events that arrived decoded (no raw body) are kept as the JSON they would have been sent as.</summary>
+    private static byte[] Encode(Telemetry e)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
+        using (var w = new Utf8JsonWriter(buffer))
+        {
+            w.WriteStartObject();
+            w.WriteString("deviceId", e.Key);
+            w.WriteString("ts", e.Timestamp.UtcDateTime);
+            foreach (var (name, value) in e.Metrics)
+            {
+                w.WriteNumber(name, value);
+            }
+
+            if (e.Labels.Count > 0)
+            {
+                w.WriteStartObject("labels");
+                foreach (var (name, value) in e.Labels)
+                {
+                    w.WriteString(name, value);
+                }
+
+                w.WriteEndObject();
+            }
+
+            w.WriteEndObject();
+        }
+
+        return buffer.WrittenSpan.ToArray();
+    }
+}

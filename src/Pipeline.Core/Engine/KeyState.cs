@@ -1,0 +1,52 @@
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Events;
+
+namespace Pipeline.Core.Engine;
+
+/// <summary>
+/// Everything the engine keeps for one key: its event-time clock, last values and labels, the last applied source
+/// position per partition (idempotence), the reorder buffer, per-rule state and the outbox of unpublished alerts.
+/// Serialized by <see cref="KeyStateSerializer"/>.
+/// </summary>
+public sealed class KeyState
+{
+    public KeyState(string key)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        Key = key;
+    }
+
+    public string Key { get; }
+
+    /// <summary>Largest event time accepted; <see cref="long.MinValue"/> until the first event.</summary>
+    public long MaxEventTicks { get; internal set; } = long.MinValue;
+
+    /// <summary>Event time up to which this key's events were released to the rules (monotonic).</summary>
+    public long WatermarkTicks { get; internal set; } = long.MinValue;
+
+    /// <summary>Processing time of the latest arrival (or of creation): idle time is measured from it.</summary>
+    public long LastArrivalTicks { get; internal set; }
+
+    public long EventCount { get; internal set; }
+
+    public Dictionary<string, string> Labels { get; } = new(StringComparer.Ordinal);
+
+    public Dictionary<string, double> LastValues { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Last applied sequence number per partition.</summary>
+    public Dictionary<string, long> Positions { get; } = new(StringComparer.Ordinal);
+
+    /// <summary>Events waiting for the watermark, ordered by event time then arrival.</summary>
+    internal List<Telemetry> Buffer { get; } = [];
+
+    /// <summary>Per-rule state, bound to one compiled rule set (<see cref="BoundTo"/>).</summary>
+    internal RuleState?[] RuleStates { get; set; } = [];
+
+    internal CompiledRules? BoundTo { get; set; }
+
+    /// <summary>Rule states read from a snapshot, by rule fingerprint, waiting to be bound.</summary>
+    internal Dictionary<string, byte[]>? UnboundRuleStates { get; set; }
+
+    /// <summary>Alert transitions not yet published.</summary>
+    public List<AlertEvent> Outbox { get; } = [];
+}

@@ -1,0 +1,54 @@
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Events;
+using Pipeline.Core.Rules;
+
+namespace Pipeline.Core.Engine;
+
+/// <summary>Per-(rule, key) state: the alert lifecycle plus whatever the rule kind keeps.</summary>
+internal abstract class RuleState
+{
+    public AlertLifecycle Alert { get; set; } = new();
+
+    public virtual void Write(BinaryWriter w) => Alert.Write(w);
+
+    public void ReadBase(BinaryReader r) => Alert = AlertLifecycle.Read(r);
+}
+
+/// <summary>
+/// The compiled behaviour of one rule. Events reach it in event-time order (after reordering); before each
+/// event, and at the end of a batch, the engine advances it to the current time so timers and windows close.
+/// </summary>
+internal abstract class RuleRuntime(Rule rule, int index)
+{
+    public Rule Rule { get; } = rule;
+
+    public int Index { get; } = index;
+
+    public AlertTiming Timing { get; } = new(rule.For, rule.KeepFiringFor);
+
+    /// <summary>Identifies the rule's state layout: state is kept across rule changes only while this is equal.</summary>
+    public virtual string Fingerprint => $"{Rule.Id}|{Rule.Kind}|{Rule.Metric}|{Rule.Window}|{Rule.Aggregate}|{Rule.Detector?.Kind}";
+
+    /// <summary>Human-readable condition used when a transition has no evaluation of its own (timers).</summary>
+    public abstract string DescribeCondition();
+
+    public abstract RuleState NewState(KeyState key);
+
+    public abstract RuleState ReadState(BinaryReader r);
+
+    /// <summary>An in-order event for this key (already matched against the rule's selector).</summary>
+    public abstract void OnEvent(ApplyContext ctx, RuleState state, Telemetry e);
+
+    /// <summary>A late event within allowed lateness; only rules that keep windows use it.</summary>
+    public virtual bool OnLateEvent(ApplyContext ctx, RuleState state, Telemetry e) => false;
+
+    /// <summary>Event time reached <paramref name="ticks"/> (watermark, or just before the next event).</summary>
+    public virtual void AdvanceTo(ApplyContext ctx, RuleState state, long ticks) => ctx.AdvanceLifecycle(this, state, ticks);
+
+    /// <summary>The next event time at which <see cref="AdvanceTo"/> acts, or <see cref="long.MaxValue"/>.</summary>
+    public virtual long NextDeadline(RuleState state) => state.Alert.NextDeadline(Timing);
+
+    public bool Matches(string key, IReadOnlyDictionary<string, string> labels) => Rule.Match.Labels.Count == 0 || Rule.Match.Matches(key, labels);
+
+    protected static AlertEvidence Evidence(Telemetry e) => new(1, e.Source.SequenceNumber, e.Source.SequenceNumber, e.Source.Partition);
+}

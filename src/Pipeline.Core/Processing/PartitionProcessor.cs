@@ -1,0 +1,413 @@
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Engine;
+using Pipeline.Core.Events;
+using Pipeline.Core.Rules;
+using Pipeline.Core.State;
+
+namespace Pipeline.Core.Processing;
+
+/// <summary>
+/// Runs DESIGN section 5 over the ports: decode → group by key → load → apply → persist (ETag) → publish outbox →
+/// clear outbox. The Function App and the CLI are thin shells over this class. Calls are serialized internally;
+/// processing time is always an argument (the host's invocation time, or the stream's time in a replay).
+/// </summary>
+public sealed class PartitionProcessor : IDisposable
+{
+    private readonly IStateStore _store;
+    private readonly IAlertSink _sink;
+    private readonly IDeadLetterStore _deadLetters;
+    private readonly IAlertHistory? _history;
+    private readonly ProcessorOptions _options;
+    private readonly TelemetryDecoder _decoder;
+    private readonly SemaphoreSlim _gate = new(1, 1);
+
+    // Keys this processor owns: state plus the ETag it was loaded or saved with.
+    private readonly Dictionary<string, CachedKey> _cache = new(StringComparer.Ordinal);
+    private KeyEngine _engine;
+
+    public PartitionProcessor(RuleSet rules, IStateStore store, IAlertSink sink, IDeadLetterStore deadLetters,
+        ProcessorOptions? options = null, IAlertHistory? history = null)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        _store = store ?? throw new ArgumentNullException(nameof(store));
+        _sink = sink ?? throw new ArgumentNullException(nameof(sink));
+        _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
+        _history = history;
+        _options = options ?? new ProcessorOptions();
+        _decoder = new TelemetryDecoder(_options.Decoder);
+        _engine = new KeyEngine(CompiledRules.Compile(rules, _options.Environment));
+    }
+
+    public RuleSet Rules => _engine.Rules.RuleSet;
+
+    /// <summary>Totals since this processor started.</summary>
+    public ProcessorTotals Totals { get; } = new();
+
+    /// <summary>Replaces the active rules from the next call on. State of rules whose definition is unchanged is kept.</summary>
+    public async Task ReplaceRulesAsync(RuleSet rules, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        var compiled = CompiledRules.Compile(rules, _options.Environment);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            _engine = new KeyEngine(compiled);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Decodes and processes a batch of raw bodies. Malformed bodies are dead-lettered; the rest are applied.</summary>
+    public async Task<BatchResult> ProcessAsync(IReadOnlyList<RawEvent> events, DateTimeOffset processingTime, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var decoded = new List<Telemetry>(events.Count);
+        var rejected = new List<DeadLetter>();
+        foreach (var raw in events)
+        {
+            if (_decoder.TryDecode(raw, out var telemetry, out var failure))
+            {
+                decoded.Add(telemetry);
+            }
+            else
+            {
+                rejected.Add(new DeadLetter(DeadLetter.CreateId(raw.Source, raw.Body.Span), raw.Body, raw.Source,
+                    DeadLetterReason.Malformed, failure.ToString(), processingTime));
+            }
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (rejected.Count > 0)
+            {
+                // Dead letters are written before anything is reported as done, so nothing accepted is lost.
+                await _deadLetters.AddAsync(rejected, cancellationToken).ConfigureAwait(false);
+            }
+
+            var result = await ProcessDecodedAsync(decoded, processingTime, cancellationToken).ConfigureAwait(false);
+            result = result with { Received = events.Count, Malformed = rejected.Count };
+            Totals.Add(result);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Processes already decoded events (CLI sources and benchmarks that decode themselves).</summary>
+    public async Task<BatchResult> ProcessAsync(IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var result = await ProcessDecodedAsync(events, processingTime, cancellationToken).ConfigureAwait(false);
+            result = result with { Received = events.Count };
+            Totals.Add(result);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>
+    /// Advances idle keys to <paramref name="processingTime"/> (heartbeats, <c>for</c>, window close) and retries
+    /// unpublished outboxes. Finds due keys through the store's deadline index, never by reading every key.
+    /// </summary>
+    public async Task<BatchResult> SweepAsync(DateTimeOffset processingTime, CancellationToken cancellationToken = default)
+    {
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var due = new HashSet<string>(await _store.GetDueKeysAsync(processingTime, _options.SweepBatchSize, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+            foreach (var expected in _engine.Rules.ExpectedKeys)
+            {
+                due.Add(expected);
+            }
+
+            // Keys held in memory with unpublished alerts are retried even if the index has not caught up.
+            foreach (var (key, cached) in _cache)
+            {
+                if (cached.State.Outbox.Count > 0)
+                {
+                    due.Add(key);
+                }
+            }
+
+            var work = due.ToDictionary(k => k, _ => (IReadOnlyList<Telemetry>)[], StringComparer.Ordinal);
+            var result = await RunAsync(work, processingTime, createMissing: _engine.Rules.ExpectedKeys, cancellationToken).ConfigureAwait(false);
+            Totals.Add(result);
+            return result;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>The state of one key, or null if the key was never seen.</summary>
+    public async Task<KeyView?> GetKeyAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(key);
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var loaded = await _store.LoadAsync([key], cancellationToken).ConfigureAwait(false);
+            if (!loaded.TryGetValue(key, out var stored))
+            {
+                return _cache.TryGetValue(key, out var cached) ? _engine.View(cached.State) : null;
+            }
+
+            var state = KeyStateSerializer.Read(stored.Snapshot.Span, key);
+            if (!_cache.TryGetValue(key, out var mine) || mine.ETag != stored.ETag)
+            {
+                _cache[key] = new CachedKey(state, stored.ETag);
+            }
+
+            return _engine.View(state);
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    private Task<BatchResult> ProcessDecodedAsync(IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, CancellationToken cancellationToken)
+    {
+        // Group by key, keeping arrival order within a key.
+        var byKey = new Dictionary<string, IReadOnlyList<Telemetry>>(StringComparer.Ordinal);
+        foreach (var e in events)
+        {
+            if (!byKey.TryGetValue(e.Key, out var list))
+            {
+                list = new List<Telemetry>();
+                byKey[e.Key] = list;
+            }
+
+            ((List<Telemetry>)list).Add(e);
+        }
+
+        return RunAsync(byKey, processingTime, createMissing: null, cancellationToken);
+    }
+
+    private async Task<BatchResult> RunAsync(Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
+        IReadOnlyCollection<string>? createMissing, CancellationToken cancellationToken)
+    {
+        var counters = new ApplyCounters();
+        var deadLetters = new List<DeadLetter>();
+        await EnsureLoadedAsync(work.Keys, forceReload: null, cancellationToken).ConfigureAwait(false);
+
+        var touched = new List<string>(work.Count);
+        foreach (var (key, keyEvents) in work)
+        {
+            if (!_cache.TryGetValue(key, out var cached))
+            {
+                if (keyEvents.Count == 0 && (createMissing is null || !createMissing.Contains(key)))
+                {
+                    continue; // an index entry for a key that no longer exists
+                }
+
+                cached = new CachedKey(_engine.NewState(key, processingTime), null);
+                _cache[key] = cached;
+            }
+
+            _engine.Apply(cached.State, keyEvents, processingTime, counters, deadLetters);
+            touched.Add(key);
+        }
+
+        if (deadLetters.Count > 0)
+        {
+            await _deadLetters.AddAsync(deadLetters, cancellationToken).ConfigureAwait(false);
+        }
+
+        var conflicts = await PersistAsync(touched, work, processingTime, counters, deadLetters, cancellationToken).ConfigureAwait(false);
+        var (published, error) = await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false);
+        var writes = touched.Count;
+        if (published.Count > 0)
+        {
+            // Clear the published alerts from the stored outboxes now rather than with the next batch, so a
+            // restart does not republish them (republishing would still be harmless: ids are stable).
+            var cleared = touched.Where(k => _cache[k].Dirty).ToList();
+            conflicts += await PersistAsync(cleared, work, processingTime, counters, deadLetters, cancellationToken).ConfigureAwait(false);
+            writes += cleared.Count;
+        }
+
+        var outbox = 0;
+        foreach (var key in touched)
+        {
+            outbox += _cache[key].State.Outbox.Count;
+        }
+
+        return new BatchResult
+        {
+            Applied = counters.Applied,
+            Duplicates = counters.Duplicates,
+            LateDropped = counters.LateDropped,
+            LateDeadLettered = counters.LateDeadLettered,
+            LateAdjusted = counters.LateAdjusted,
+            LateAccepted = counters.LateAccepted,
+            Quarantined = counters.Quarantined,
+            Keys = touched.Count,
+            StateWrites = writes,
+            Conflicts = conflicts,
+            Published = published,
+            AlertsInOutbox = outbox,
+            PublishError = error,
+        };
+    }
+
+    private async Task EnsureLoadedAsync(IEnumerable<string> keys, HashSet<string>? forceReload, CancellationToken cancellationToken)
+    {
+        var missing = keys.Where(k => !_cache.ContainsKey(k) || (forceReload?.Contains(k) ?? false)).ToList();
+        if (missing.Count == 0)
+        {
+            return;
+        }
+
+        var loaded = await _store.LoadAsync(missing, cancellationToken).ConfigureAwait(false);
+        foreach (var key in missing)
+        {
+            if (loaded.TryGetValue(key, out var stored))
+            {
+                _cache[key] = new CachedKey(KeyStateSerializer.Read(stored.Snapshot.Span, key), stored.ETag);
+            }
+            else
+            {
+                _cache.Remove(key);
+            }
+        }
+    }
+
+    /// <summary>Writes the touched keys with their ETags; on a conflict reloads that key and re-applies its events.</summary>
+    private async Task<int> PersistAsync(List<string> keys, Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
+        ApplyCounters counters, List<DeadLetter> deadLetters, CancellationToken cancellationToken)
+    {
+        var conflicts = 0;
+        var pending = keys;
+        for (var attempt = 0; pending.Count > 0; attempt++)
+        {
+            var conflicted = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var writes = pending.Select(k => (Key: k, Cached: _cache[k])).ToList();
+            await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
+                async (item, ct) =>
+                {
+                    var snapshot = KeyStateSerializer.Write(item.Cached.State);
+                    var deadline = _engine.NextDeadline(item.Cached.State, processingTime);
+                    try
+                    {
+                        var etag = await _store.SaveAsync(new StateWrite(item.Key, snapshot, item.Cached.ETag, deadline), ct).ConfigureAwait(false);
+                        item.Cached.ETag = etag;
+                        item.Cached.Dirty = false;
+                    }
+                    catch (StateConflictException)
+                    {
+                        conflicted.Add(item.Key);
+                    }
+                }).ConfigureAwait(false);
+
+            if (conflicted.IsEmpty)
+            {
+                break;
+            }
+
+            conflicts += conflicted.Count;
+            if (attempt >= _options.MaxConflictRetries)
+            {
+                throw new StateConflictException($"State of {conflicted.Count} key(s) kept changing under this batch after {attempt + 1} attempts (e.g. '{conflicted.First()}').");
+            }
+
+            // Someone else wrote these keys: take their state and re-apply ours on top. Apply is idempotent by
+            // source position, so events they already applied count as duplicates, not twice.
+            var reload = conflicted.ToHashSet(StringComparer.Ordinal);
+            await EnsureLoadedAsync(reload, reload, cancellationToken).ConfigureAwait(false);
+            foreach (var key in reload)
+            {
+                if (!_cache.TryGetValue(key, out var cached))
+                {
+                    cached = new CachedKey(_engine.NewState(key, processingTime), null);
+                    _cache[key] = cached;
+                }
+
+                // Counters and dead letters of the first apply stand; this one only rebuilds the state.
+                _engine.Apply(cached.State, work.TryGetValue(key, out var evs) ? evs : [], processingTime, new ApplyCounters(), []);
+            }
+
+            pending = [.. reload];
+        }
+
+        return conflicts;
+    }
+
+    private async Task<(IReadOnlyList<AlertEvent> Published, string? Error)> PublishOutboxesAsync(List<string> keys, CancellationToken cancellationToken)
+    {
+        var toPublish = new List<(CachedKey Owner, AlertEvent Alert)>();
+        foreach (var key in keys)
+        {
+            var cached = _cache[key];
+            foreach (var alert in cached.State.Outbox)
+            {
+                toPublish.Add((cached, alert));
+            }
+        }
+
+        if (toPublish.Count == 0)
+        {
+            return ([], null);
+        }
+
+        // Publish in event-time order so consumers see a sensible timeline; ids keep it idempotent anyway.
+        toPublish.Sort((a, b) => a.Alert.Time.CompareTo(b.Alert.Time) is var c && c != 0 ? c : a.Alert.Data.Sequence.CompareTo(b.Alert.Data.Sequence));
+        var published = new List<AlertEvent>(toPublish.Count);
+        try
+        {
+            foreach (var batch in AlertBatching.Split(toPublish.Select(p => p.Alert).ToList(), _options.MaxPublishBatchEvents, _options.MaxPublishBatchBytes))
+            {
+                await _sink.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+                published.AddRange(batch);
+                var ids = batch.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+                foreach (var (owner, _) in toPublish)
+                {
+                    if (owner.State.Outbox.RemoveAll(a => ids.Contains(a.Id)) > 0)
+                    {
+                        owner.Dirty = true;
+                    }
+                }
+            }
+
+            if (_history is not null)
+            {
+                await _history.RecordAsync(published, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (published, null);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The alerts stay in their outboxes (already persisted) and are retried by the next batch or Sweep.
+            if (_history is not null && published.Count > 0)
+            {
+                await _history.RecordAsync(published, cancellationToken).ConfigureAwait(false);
+            }
+
+            return (published, ex.Message);
+        }
+    }
+
+    public void Dispose() => _gate.Dispose();
+
+    private sealed class CachedKey(KeyState state, string? etag)
+    {
+        public KeyState State { get; } = state;
+
+        public string? ETag { get; set; } = etag;
+
+        /// <summary>Changed in memory since the last successful write.</summary>
+        public bool Dirty { get; set; }
+    }
+}

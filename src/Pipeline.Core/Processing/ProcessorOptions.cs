@@ -1,0 +1,26 @@
+using Pipeline.Core.Events;
+
+namespace Pipeline.Core.Processing;
+
+/// <summary>Settings of a <see cref="PartitionProcessor"/>.</summary>
+public sealed record ProcessorOptions
+{
+    /// <summary>Environment name used in alert CloudEvent sources: <c>/pipeline/{environment}/rules/{ruleId}</c>.</summary>
+    public string Environment { get; init; } = "local";
+
+    /// <summary>State writes in flight at once.</summary>
+    public int MaxParallelWrites { get; init; } = 16;
+
+    /// <summary>Event Grid accepts at most 5,000 events and 1 MB per publish call.</summary>
+    public int MaxPublishBatchEvents { get; init; } = 5000;
+
+    public int MaxPublishBatchBytes { get; init; } = 1024 * 1024;
+
+    /// <summary>How often a key is reloaded and re-applied after ETag conflicts before the batch fails.</summary>
+    public int MaxConflictRetries { get; init; } = 8;
+
+    /// <summary>Due keys a Sweep handles per call.</summary>
+    public int SweepBatchSize { get; init; } = 5000;
+
+    public DecoderOptions Decoder { get; init; } = new();
+}
