@@ -153,8 +153,8 @@ public sealed class DetectorTimelineTests
             "Fired offline d1 00:01:00 warning",
             "Fired hot-and-offline d1 00:01:00 critical",  // both parts firing
             "Resolved hot d1 00:01:40 warning",
+            "Resolved hot-and-offline d1 00:01:40 critical", // judged the moment a part stops firing
             "Resolved offline d1 00:01:40 warning",
-            "Resolved hot-and-offline d1 00:01:40 critical",
         ], t.Lines());
     }
 
