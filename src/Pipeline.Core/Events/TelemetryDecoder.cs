@@ -17,8 +17,9 @@ namespace Pipeline.Core.Events;
 /// null, objects, arrays) are ignored, except the strings <c>"NaN"</c> and <c>"Infinity"</c>, which are rejected as
 /// non-finite metrics rather than silently dropped.</item>
 /// </list>
-/// Duplicate metric or label names: the last one wins, as in most JSON parsers. Duplicate <c>deviceId</c> or
-/// timestamp properties are rejected because the two readings of the body would disagree on key or time.
+/// Duplicate metric or label names: the last one wins, as in most JSON parsers. Duplicate <c>deviceId</c> (when the
+/// body's id is used) or timestamp properties are rejected because two readings of the body would disagree on key or
+/// time.
 /// <para>
 /// Reads with <see cref="Utf8JsonReader"/> directly (no reflection, no DOM) and interns metric names, label names and
 /// values and device ids, so steady-state decoding allocates only the event, its metrics dictionary and (when a
