@@ -211,7 +211,7 @@ public sealed class TelemetryDecoder
         }
 
         _metricCapacity = metrics.Count;
-        telemetry = new Telemetry(key, state.Timestamp, metrics, ResolveLabels(key), raw.Source);
+        telemetry = new Telemetry(key, state.Timestamp, metrics, ResolveLabels(key), raw.Source) { RawBody = raw.Body };
         failure = default;
         return true;
     }
