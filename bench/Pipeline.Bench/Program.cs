@@ -1,0 +1,29 @@
+using BenchmarkDotNet.Running;
+
+namespace Pipeline.Bench;
+
+/// <summary>
+/// <c>report [--json FILE] [--quick]</c>: the one-screen report (no BenchmarkDotNet).
+/// <c>check [KEYS] [ROUNDS]</c>: only the engine-vs-Rx alert comparison.
+/// <c>bdn [BenchmarkDotNet args]</c> or no command: the BenchmarkDotNet micro-benchmarks.
+/// </summary>
+internal static class Program
+{
+    public static async Task<int> Main(string[] args)
+    {
+        var command = args.Length > 0 ? args[0] : string.Empty;
+        switch (command)
+        {
+            case "report":
+                return await Report.RunAsync(args[1..]).ConfigureAwait(false);
+            case "check":
+                return Report.Check(args[1..]);
+            case "bdn":
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
+                return 0;
+            default:
+                BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
+                return 0;
+        }
+    }
+}
