@@ -14,6 +14,7 @@ internal sealed record ApplyRun(
     long Events,
     double EventsPerSec,
     double MedianChunkEventsPerSec,
+    double EventsPerCpuSec,
     double AllocBytesPerEvent,
     double StateBytesPerKey,
     int StateBytesMax,
@@ -22,6 +23,7 @@ internal sealed record ApplyRun(
     int Gen0,
     int Gen1,
     int Gen2,
+    double GcPauseSeconds,
     double Seconds);
 
 /// <summary>Result of the side-by-side run of the engine and the Rx peer on the same events.</summary>
@@ -31,6 +33,8 @@ internal sealed record PeerRun(
     int Events,
     double EngineEventsPerSec,
     double RxEventsPerSec,
+    double EngineEventsPerCpuSec,
+    double RxEventsPerCpuSec,
     int EngineAlerts,
     int RxAlerts,
     bool AlertsMatch,
@@ -50,7 +54,9 @@ internal sealed record LatencyRun(
     double MaxUs,
     double BatchP50Us,
     double BatchP99Us,
-    double EventsPerSec);
+    double EventsPerSec,
+    double GcPauseSeconds,
+    double Seconds);
 
 internal static class Measurements
 {
@@ -67,28 +73,29 @@ internal static class Measurements
         var events = workload.Generate(rounds);
         var end = Workload.ProcessingTime(rounds - 1).AddHours(1);
 
+        // Alternate the two sides so a burst of load from other processes does not land on one side only.
         List<AlertEvent>? engineAlerts = null;
-        var engineBest = double.MaxValue;
+        List<AlertKey>? rxAlerts = null;
+        double engineBest = double.MaxValue, rxBest = double.MaxValue, engineCpu = double.MaxValue, rxCpu = double.MaxValue;
         for (var rep = 0; rep < repeats; rep++)
         {
             var harness = new EngineHarness(keys) { Collected = rep == 0 ? [] : null };
             Collect();
+            var cpu = ThreadCpuTime.NowNanoseconds();
             var sw = Stopwatch.StartNew();
             RunEngine(harness, events, end);
             sw.Stop();
+            engineCpu = Math.Min(engineCpu, (ThreadCpuTime.NowNanoseconds() - cpu) / 1e9);
             engineBest = Math.Min(engineBest, sw.Elapsed.TotalSeconds);
             engineAlerts ??= harness.Collected;
-        }
 
-        List<AlertKey>? rxAlerts = null;
-        var rxBest = double.MaxValue;
-        for (var rep = 0; rep < repeats; rep++)
-        {
             var alerts = new List<AlertKey>();
             Collect();
-            var sw = Stopwatch.StartNew();
+            cpu = ThreadCpuTime.NowNanoseconds();
+            sw.Restart();
             RunRx(events, alerts);
             sw.Stop();
+            rxCpu = Math.Min(rxCpu, (ThreadCpuTime.NowNanoseconds() - cpu) / 1e9);
             rxBest = Math.Min(rxBest, sw.Elapsed.TotalSeconds);
             rxAlerts ??= alerts;
         }
@@ -98,7 +105,8 @@ internal static class Measurements
         var byRule = ours.GroupBy(a => a.Rule + " " + a.Kind, StringComparer.Ordinal)
             .OrderBy(g => g.Key, StringComparer.Ordinal)
             .ToDictionary(g => g.Key, g => g.Count(), StringComparer.Ordinal);
-        return new PeerRun(keys, rounds, events.Count, events.Count / engineBest, events.Count / rxBest, ours.Count, rxAlerts!.Count,
+        return new PeerRun(keys, rounds, events.Count, events.Count / engineBest, events.Count / rxBest,
+            events.Count / engineCpu, events.Count / rxCpu, ours.Count, rxAlerts!.Count,
             differences.Count == 0, differences, byRule);
     }
 
@@ -214,7 +222,8 @@ internal static class Measurements
 
         Collect();
         var gc0 = (GC.CollectionCount(0), GC.CollectionCount(1), GC.CollectionCount(2));
-        long timed = 0, allocated = 0, events = 0;
+        var pause0 = GC.GetTotalPauseDuration();
+        long timed = 0, allocated = 0, events = 0, cpuNs = 0;
         var chunkRates = new List<double>();
         var alertsBefore = harness.Alerts;
         var end = warmupRounds + measuredRounds;
@@ -226,9 +235,11 @@ internal static class Measurements
             {
                 var n = Next(chunkEnd, out var pt);
                 var a0 = GC.GetAllocatedBytesForCurrentThread();
+                var c0 = ThreadCpuTime.NowNanoseconds();
                 var t0 = Stopwatch.GetTimestamp();
                 Apply(n, pt);
                 var t1 = Stopwatch.GetTimestamp();
+                cpuNs += ThreadCpuTime.NowNanoseconds() - c0;
                 allocated += GC.GetAllocatedBytesForCurrentThread() - a0;
                 chunkTicks += t1 - t0;
                 chunkEvents += n;
@@ -240,6 +251,7 @@ internal static class Measurements
         }
 
         var gc = (GC.CollectionCount(0) - gc0.Item1, GC.CollectionCount(1) - gc0.Item2, GC.CollectionCount(2) - gc0.Item3);
+        var pause = (GC.GetTotalPauseDuration() - pause0).TotalSeconds;
         var seconds = (double)timed / Stopwatch.Frequency;
 
         // State size: the snapshot the processor would store, over all keys (a 10,000-key sample above that).
@@ -267,9 +279,9 @@ internal static class Measurements
         var heapAfter = GC.GetTotalMemory(forceFullCollection: true);
         GC.KeepAlive(harness);
         chunkRates.Sort();
-        return new ApplyRun(keys, events, events / seconds, chunkRates[chunkRates.Count / 2], (double)allocated / events,
+        return new ApplyRun(keys, events, events / seconds, chunkRates[chunkRates.Count / 2], cpuNs > 0 ? events / (cpuNs / 1e9) : double.NaN, (double)allocated / events,
             (double)stateBytes / sampled, stateMax, (double)(heapAfter - heapBefore) / keys, harness.Alerts - alertsBefore,
-            gc.Item1, gc.Item2, gc.Item3, seconds);
+            gc.Item1, gc.Item2, gc.Item3, pause, seconds);
     }
 
     /// <summary>
@@ -306,6 +318,7 @@ internal static class Measurements
         }
 
         Collect();
+        var pause0 = GC.GetTotalPauseDuration();
         var latencies = new List<double>();
         var batchTimes = new List<double>();
         long events = 0, busy = 0;
@@ -335,7 +348,8 @@ internal static class Measurements
         batchTimes.Sort();
         return new LatencyRun(keys, BatchSize, events, batchTimes.Count, latencies.Count,
             Percentile(latencies, 0.50), Percentile(latencies, 0.99), Percentile(latencies, 0.999), latencies.Count == 0 ? double.NaN : latencies[^1],
-            Percentile(batchTimes, 0.50), Percentile(batchTimes, 0.99), events / ((double)busy / Stopwatch.Frequency));
+            Percentile(batchTimes, 0.50), Percentile(batchTimes, 0.99), events / ((double)busy / Stopwatch.Frequency),
+            (GC.GetTotalPauseDuration() - pause0).TotalSeconds, (double)busy / Stopwatch.Frequency);
     }
 
     public static double Percentile(List<double> sorted, double q)

@@ -5,6 +5,7 @@ namespace Pipeline.Bench;
 /// <summary>
 /// <c>report [--json FILE] [--quick]</c>: the one-screen report (no BenchmarkDotNet).
 /// <c>check [KEYS] [ROUNDS]</c>: only the engine-vs-Rx alert comparison.
+/// <c>run apply|decode|latency|rx KEYS WARMUP ROUNDS</c>: one measurement (for profiling with perf or callgrind).
 /// <c>bdn [BenchmarkDotNet args]</c> or no command: the BenchmarkDotNet micro-benchmarks.
 /// </summary>
 internal static class Program
@@ -18,6 +19,8 @@ internal static class Program
                 return await Report.RunAsync(args[1..]).ConfigureAwait(false);
             case "check":
                 return Report.Check(args[1..]);
+            case "run":
+                return await Report.RunOneAsync(args[1..]).ConfigureAwait(false);
             case "bdn":
                 BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args[1..]);
                 return 0;

@@ -62,7 +62,7 @@ internal static class Report
         var latency = await StepAsync($"partition processor latency, in-memory ports: {sizes.Keys:N0} keys", () => Measurements.MeasureLatencyAsync(sizes.Keys, sizes.WarmupRounds, sizes.LatencyRounds)).ConfigureAwait(false);
         Console.WriteLine($"  {latency.Events:N0} events in {latency.Batches:N0} batches of {latency.BatchSize}; {latency.Alerts:N0} alerts; " +
             $"alert latency p50 {latency.P50Us:N0} us, p99 {latency.P99Us:N0} us, p99.9 {latency.P999Us:N0} us, max {latency.MaxUs:N0} us; " +
-            $"batch p50 {latency.BatchP50Us:N0} us, p99 {latency.BatchP99Us:N0} us; {latency.EventsPerSec:N0} events/s");
+            $"batch p50 {latency.BatchP50Us:N0} us, p99 {latency.BatchP99Us:N0} us; {latency.EventsPerSec:N0} events/s; GC pauses {latency.GcPauseSeconds:F2} of {latency.Seconds:F2} s");
 
         var scaling = new List<ApplyRun>();
         foreach (var (keys, warmup, rounds) in sizes.Scaling)
@@ -149,6 +149,41 @@ internal static class Report
         return peer.AlertsMatch ? 0 : 1;
     }
 
+    /// <summary>The <c>run</c> command: one measurement, for profilers.</summary>
+    public static async Task<int> RunOneAsync(string[] args)
+    {
+        if (args.Length < 4)
+        {
+            Console.Error.WriteLine("usage: run apply|decode|latency|rx KEYS WARMUP ROUNDS");
+            return 2;
+        }
+
+        var keys = int.Parse(args[1], Inv);
+        var warmup = int.Parse(args[2], Inv);
+        var rounds = int.Parse(args[3], Inv);
+        switch (args[0])
+        {
+            case "apply":
+            case "decode":
+                PrintApply(Measurements.MeasureApply(keys, warmup, rounds, decode: args[0] == "decode"));
+                return 0;
+            case "latency":
+                var l = await Measurements.MeasureLatencyAsync(keys, warmup, rounds).ConfigureAwait(false);
+                Console.WriteLine($"p50 {l.P50Us:N0} us, p99 {l.P99Us:N0} us, p99.9 {l.P999Us:N0} us, batch p50 {l.BatchP50Us:N0} us, {l.EventsPerSec:N0} events/s, {l.Alerts} alerts, GC pauses {l.GcPauseSeconds:F2} of {l.Seconds:F2} s");
+                return 0;
+            case "rx":
+                var events = new Workload(keys).Generate(rounds);
+                var alerts = new List<AlertKey>();
+                var sw = Stopwatch.StartNew();
+                Measurements.RunRx(events, alerts);
+                Console.WriteLine($"rx: {events.Count / sw.Elapsed.TotalSeconds:N0} events/s, {alerts.Count} alerts");
+                return 0;
+            default:
+                Console.Error.WriteLine($"unknown measurement '{args[0]}'");
+                return 2;
+        }
+    }
+
     private static T Step<T>(string title, Func<T> run)
     {
         Console.Write(title + " ... ");
@@ -168,9 +203,9 @@ internal static class Report
     }
 
     private static void PrintApply(ApplyRun run) =>
-        Console.WriteLine($"  {run.Events:N0} events timed ({run.Seconds:F2} s): median chunk {run.MedianChunkEventsPerSec:N0}/s, overall {run.EventsPerSec:N0}/s; " +
+        Console.WriteLine($"  {run.Events:N0} events timed ({run.Seconds:F2} s): median chunk {run.MedianChunkEventsPerSec:N0}/s, overall {run.EventsPerSec:N0}/s, per CPU-s {run.EventsPerCpuSec:N0}; " +
             $"alloc {run.AllocBytesPerEvent:F1} B/event; state {run.StateBytesPerKey:F0} B/key (max {run.StateBytesMax}); heap {run.HeapBytesPerKey:F0} B/key; " +
-            $"{run.Alerts:N0} alerts; GCs {run.Gen0}/{run.Gen1}/{run.Gen2}");
+            $"{run.Alerts:N0} alerts; GCs {run.Gen0}/{run.Gen1}/{run.Gen2}, GC pauses {run.GcPauseSeconds:F2} s");
 
     private static string KeysLabel(int keys) => keys >= 1_000_000 && keys % 1_000_000 == 0
         ? (keys / 1_000_000).ToString(Inv) + "M"
