@@ -20,9 +20,9 @@ internal sealed class EngineHarness
     private readonly ApplyCounters _counters = new();
     private readonly List<DeadLetter> _deadLetters = [];
 
-    public EngineHarness(int expectedKeys = 0)
+    public EngineHarness(int expectedKeys = 0, CompiledRules? rules = null)
     {
-        _engine = new KeyEngine(BenchRules.Compile());
+        _engine = new KeyEngine(rules ?? BenchRules.Compile());
         _states = new Dictionary<string, KeyState>(expectedKeys, StringComparer.Ordinal);
     }
 

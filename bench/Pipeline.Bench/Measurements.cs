@@ -4,6 +4,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
+using Pipeline.Core.Rules;
 using Pipeline.Core.State;
 
 namespace Pipeline.Bench;
@@ -168,12 +169,12 @@ internal static class Measurements
     /// generated (and, with <paramref name="decode"/>, encoded to JSON) per batch outside the timed part; the timed part
     /// is decode (if asked) + group by key + <see cref="KeyEngine.Apply"/> + outbox drain.
     /// </summary>
-    public static ApplyRun MeasureApply(int keys, int warmupRounds, int measuredRounds, bool decode, int chunks = 5)
+    public static ApplyRun MeasureApply(int keys, int warmupRounds, int measuredRounds, bool decode, int chunks = 5, RuleSet? rules = null)
     {
         Collect();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var workload = new Workload(keys);
-        var harness = new EngineHarness(keys);
+        var harness = new EngineHarness(keys, rules is null ? null : CompiledRules.Compile(rules, BenchRules.Environment));
         var decoder = new TelemetryDecoder();
         var cursor = new Workload.Cursor(workload, 0);
         var batch = new Telemetry[BatchSize];

@@ -5,7 +5,7 @@ namespace Pipeline.Bench;
 /// <summary>
 /// <c>report [--json FILE] [--quick]</c>: the one-screen report (no BenchmarkDotNet).
 /// <c>check [KEYS] [ROUNDS]</c>: only the engine-vs-Rx alert comparison.
-/// <c>run apply|decode|latency|rx KEYS WARMUP ROUNDS</c>: one measurement (for profiling with perf or callgrind).
+/// <c>run apply|decode|latency|breakdown|rx KEYS WARMUP ROUNDS</c>: one measurement (for profiling with perf or callgrind).
 /// <c>bdn [BenchmarkDotNet args]</c> or no command: the BenchmarkDotNet micro-benchmarks.
 /// </summary>
 internal static class Program

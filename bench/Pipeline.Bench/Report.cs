@@ -154,7 +154,7 @@ internal static class Report
     {
         if (args.Length < 4)
         {
-            Console.Error.WriteLine("usage: run apply|decode|latency|rx KEYS WARMUP ROUNDS");
+            Console.Error.WriteLine("usage: run apply|decode|latency|breakdown|rx KEYS WARMUP ROUNDS");
             return 2;
         }
 
@@ -170,6 +170,24 @@ internal static class Report
             case "latency":
                 var l = await Measurements.MeasureLatencyAsync(keys, warmup, rounds).ConfigureAwait(false);
                 Console.WriteLine($"p50 {l.P50Us:N0} us, p99 {l.P99Us:N0} us, p99.9 {l.P999Us:N0} us, batch p50 {l.BatchP50Us:N0} us, {l.EventsPerSec:N0} events/s, {l.Alerts} alerts, GC pauses {l.GcPauseSeconds:F2} of {l.Seconds:F2} s");
+                return 0;
+            case "breakdown":
+                // The same stream through subsets of the rule set: what the engine's own bookkeeping costs and what each rule adds.
+                var all = BenchRules.RuleSet;
+                (string Name, Pipeline.Core.Rules.Rule[] Rules)[] subsets =
+                [
+                    ("no rules", []),
+                    ("overheat", [all.Rules[0]]),
+                    ("vibration-anomaly", [all.Rules[1]]),
+                    ("offline", [all.Rules[2]]),
+                    ("all three", [.. all.Rules]),
+                ];
+                foreach (var (name, rules) in subsets)
+                {
+                    var run = Measurements.MeasureApply(keys, warmup, rounds, decode: false, rules: all with { Rules = rules });
+                    Console.WriteLine($"{name,-18} {1e9 / run.EventsPerCpuSec,6:F0} ns/event (CPU), {1e9 / run.MedianChunkEventsPerSec,6:F0} ns/event (wall), alloc {run.AllocBytesPerEvent,5:F1} B/event, state {run.StateBytesPerKey,5:F0} B/key, heap {run.HeapBytesPerKey,5:F0} B/key");
+                }
+
                 return 0;
             case "rx":
                 var events = new Workload(keys).Generate(rounds);
