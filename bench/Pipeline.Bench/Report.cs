@@ -167,7 +167,9 @@ internal static class Report
             dir = dir.Parent;
         }
 
-        var landed = dir is not null && File.Exists(Path.Combine(dir.FullName, "functions", "Pipeline.Functions", "Pipeline.Functions.csproj"));
+        // The foundation ships only the project file; the handler itself (host.json, Program.cs) comes with the Function App work.
+        var landed = dir is not null && File.Exists(Path.Combine(dir.FullName, "functions", "Pipeline.Functions", "host.json"))
+            && File.Exists(Path.Combine(dir.FullName, "functions", "Pipeline.Functions", "Program.cs"));
         return landed
             ? "Function App (handler.ingest512.serverMs, handler.startToGetMs): the handler is in this tree but this report version does not measure it yet."
             : "Function App (handler.ingest512.serverMs, handler.startToGetMs): not measured; the Function App has not landed in this tree (main).";
@@ -389,7 +391,7 @@ internal static class Report
         IReadOnlyList<(int Keys, int Warmup, int Rounds)> Scaling)
     {
         public static Sizes Full { get; } = new(10_000, 40, 100, 50, 60, 30, 10_000, 80,
-            [(1_000, 40, 500), (10_000, 40, 100), (100_000, 32, 10), (1_000_000, 32, 2)]);
+            [(1_000, 40, 500), (10_000, 40, 100), (100_000, 32, 12), (1_000_000, 31, 6)]);
 
         public static Sizes Quick { get; } = new(2_000, 35, 20, 10, 10, 10, 1_000, 60,
             [(1_000, 35, 20), (2_000, 35, 20)]);
