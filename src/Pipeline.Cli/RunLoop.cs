@@ -10,7 +10,8 @@ internal static class RunLoop
     public static async Task RunAsync(Ingress ingress, IRunClock clock, SimulatedFeed? sim, TimeSpan sweepEvery,
         DateTimeOffset? stopAt, Task stopWhen, CancellationToken cancellationToken)
     {
-        var nextSweep = clock.Now + sweepEvery;
+        // The first sweep is at the start, so keys watched before their first event start their silence then.
+        var nextSweep = clock.Now;
         while (!cancellationToken.IsCancellationRequested && !stopWhen.IsCompleted)
         {
             var now = clock.Now;
