@@ -33,7 +33,7 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
             s.Partition = e.Source.Partition;
         }
 
-        var evaluation = new Evaluation(ticks, Signal.Clear, Rule.Severity, TimeSpan.Zero.TotalSeconds, $"data received after silence", spec.Timeout.TotalSeconds,
+        var evaluation = new Evaluation(ticks, Signal.Clear, Rule.Severity, TimeSpan.Zero.TotalSeconds, "data received after silence", spec.Timeout.TotalSeconds,
             "rule", null, Evidence(e));
         ctx.Observe(this, s, evaluation, Timing);
     }
@@ -42,7 +42,7 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
     {
         var s = (State)state;
         var deadline = Deadline(s);
-        if (deadline != long.MaxValue && ticks >= deadline && s.Alert.Status != AlertStatus.Firing)
+        if (deadline != long.MaxValue && ticks >= deadline && s.Alert.Status is AlertStatus.Inactive or AlertStatus.Resolved)
         {
             var evaluation = new Evaluation(deadline, Signal.Fire, Rule.Severity, spec.Timeout.TotalSeconds, DescribeCondition(), spec.Timeout.TotalSeconds,
                 "rule", null, new AlertEvidence(0, s.LastSequence, s.LastSequence, s.Partition));
@@ -55,14 +55,14 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
     public override long NextDeadline(RuleState state)
     {
         var s = (State)state;
-        var own = s.Alert.Status == AlertStatus.Firing ? long.MaxValue : Deadline(s);
+        var own = s.Alert.Status is AlertStatus.Inactive or AlertStatus.Resolved ? Deadline(s) : long.MaxValue;
         return Math.Min(own, base.NextDeadline(state));
     }
 
-    // While pending (a `for` on top of the timeout) the next deadline is the end of the `for`.
-    private long Deadline(State s) => s.Alert.Status == AlertStatus.Pending
-        ? s.Alert.EpisodeStartTicks + Rule.For.Ticks
-        : s.LastSeenTicks == long.MinValue ? long.MaxValue : s.LastSeenTicks + spec.Timeout.Ticks;
+    // While pending (a `for` on top of the timeout) the lifecycle's own deadline completes it.
+    private long Deadline(State s) => s.Alert.Status == AlertStatus.Pending || s.LastSeenTicks == long.MinValue
+        ? long.MaxValue
+        : s.LastSeenTicks + spec.Timeout.Ticks;
 
     internal sealed class State : RuleState
     {

@@ -53,9 +53,9 @@ public sealed class KeyEngine
         Bind(state);
         _ctx.Begin(state);
         var now = processingTime.UtcTicks;
-        foreach (var original in events)
+        for (var index = 0; index < events.Count; index++)
         {
-            var e = original;
+            var e = events[index];
             var source = e.Source;
             if (source.SequenceNumber >= 0)
             {
@@ -117,18 +117,14 @@ public sealed class KeyEngine
                 state.MaxEventTicks = ticks;
             }
 
-            foreach (var (name, value) in e.Labels)
+            // The decoder shares label dictionaries between events with the same labels: skip the copy then.
+            if (!ReferenceEquals(e.Labels, state.LabelsSeen))
             {
-                if (!state.Labels.TryGetValue(name, out var current) || current != value)
-                {
-                    state.Labels[name] = value;
-                }
+                CopyLabels(e.Labels, state.Labels);
+                state.LabelsSeen = e.Labels;
             }
 
-            foreach (var (name, value) in e.Metrics)
-            {
-                state.LastValues[name] = value;
-            }
+            CopyMetrics(e.Metrics, state.LastValues);
 
             Enqueue(state, e);
         }
@@ -220,7 +216,7 @@ public sealed class KeyEngine
                 }
             }
 
-            JudgeComposites(state);
+            state.RulesDue = long.MinValue;
         }
 
         if (released > 0)
@@ -241,6 +237,55 @@ public sealed class KeyEngine
 
     private void AdvanceRules(KeyState state, long ticks)
     {
+        if (ticks < state.RulesDue)
+        {
+            return; // nothing is due before `ticks`
+        }
+
+        if (Rules.Composites.Length > 0)
+        {
+            // With composites, timers of different rules must fire in time order so each composite sees its
+            // parts change in the order they happened: step through the deadlines up to `ticks`.
+            for (var guard = 0; guard < 10_000; guard++)
+            {
+                var next = long.MaxValue;
+                foreach (var runtime in Rules.Runtimes)
+                {
+                    if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+                    {
+                        next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
+                    }
+                }
+
+                if (next >= ticks)
+                {
+                    break;
+                }
+
+                AdvanceAll(state, next);
+            }
+        }
+
+        AdvanceAll(state, ticks);
+        state.RulesDue = RulesDue(state);
+    }
+
+    private long RulesDue(KeyState state)
+    {
+        var next = long.MaxValue;
+        foreach (var runtime in Rules.Runtimes)
+        {
+            if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+            {
+                next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
+            }
+        }
+
+        return next;
+    }
+
+    private void AdvanceAll(KeyState state, long ticks)
+    {
         foreach (var runtime in Rules.Runtimes)
         {
             if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
@@ -248,23 +293,6 @@ public sealed class KeyEngine
                 runtime.AdvanceTo(_ctx, state.RuleStates[runtime.Index]!, ticks);
             }
         }
-
-        JudgeComposites(state);
-    }
-
-    private void JudgeComposites(KeyState state)
-    {
-        // A composite can change another composite: judge until nothing moves (bounded by the number of composites).
-        for (var round = 0; _ctx.TransitionedSinceJudge && round <= Rules.Composites.Length; round++)
-        {
-            _ctx.TransitionedSinceJudge = false;
-            foreach (var composite in Rules.Composites)
-            {
-                composite.Judge(_ctx, state.RuleStates[composite.Index]!, _ctx.LastTransitionTicks);
-            }
-        }
-
-        _ctx.TransitionedSinceJudge = false;
     }
 
     private void ApplyLate(KeyState state, Telemetry e)
@@ -277,7 +305,50 @@ public sealed class KeyEngine
             }
         }
 
-        JudgeComposites(state);
+        state.RulesDue = long.MinValue;
+    }
+
+    private static void CopyLabels(IReadOnlyDictionary<string, string> from, Dictionary<string, string> to)
+    {
+        // Enumerate the concrete dictionary when possible: the interface enumerator would allocate per event.
+        if (from is Dictionary<string, string> d)
+        {
+            foreach (var (name, value) in d)
+            {
+                if (!to.TryGetValue(name, out var current) || current != value)
+                {
+                    to[name] = value;
+                }
+            }
+
+            return;
+        }
+
+        foreach (var (name, value) in from)
+        {
+            if (!to.TryGetValue(name, out var current) || current != value)
+            {
+                to[name] = value;
+            }
+        }
+    }
+
+    private static void CopyMetrics(IReadOnlyDictionary<string, double> from, Dictionary<string, double> to)
+    {
+        if (from is Dictionary<string, double> d)
+        {
+            foreach (var (name, value) in d)
+            {
+                to[name] = value;
+            }
+
+            return;
+        }
+
+        foreach (var (name, value) in from)
+        {
+            to[name] = value;
+        }
     }
 
     private static void Enqueue(KeyState state, Telemetry e)
@@ -334,6 +405,7 @@ public sealed class KeyEngine
 
         state.RuleStates = states;
         state.BoundTo = Rules;
+        state.RulesDue = long.MinValue;
         state.UnboundRuleStates = null;
     }
 

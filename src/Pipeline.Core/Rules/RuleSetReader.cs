@@ -420,10 +420,22 @@ internal sealed partial class RuleSetReader
                     }
                 }
             }
-            else if (metricNode is null && detectorKind is not null)
+            else
             {
-                // Only for a known kind: an unknown kind is already reported and may be a misspelled heartbeat.
-                Error(ruleId, "metric", $"is required for a {kindName} detector", LineOf("detector"));
+                if (metricNode is null && detectorKind is not null)
+                {
+                    // Only for a known kind: an unknown kind is already reported and may be a misspelled heartbeat.
+                    Error(ruleId, "metric", $"is required for a {kindName} detector", LineOf("detector"));
+                }
+
+                // Detectors judge each event's value; windowed aggregates are for threshold rules.
+                foreach (var name in new[] { "window", "aggregate" })
+                {
+                    if (Optional(fields, name) is not null)
+                    {
+                        Error(ruleId, name, "is not used by a detector rule (detectors judge each event's value; use a threshold rule for window aggregates)", LineOf(name));
+                    }
+                }
             }
         }
         else

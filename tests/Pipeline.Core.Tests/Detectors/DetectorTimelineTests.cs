@@ -153,8 +153,8 @@ public sealed class DetectorTimelineTests
             "Fired offline d1 00:01:00 warning",
             "Fired hot-and-offline d1 00:01:00 critical",  // both parts firing
             "Resolved hot d1 00:01:40 warning",
+            "Resolved hot-and-offline d1 00:01:40 critical", // judged the moment a part stops firing
             "Resolved offline d1 00:01:40 warning",
-            "Resolved hot-and-offline d1 00:01:40 critical",
         ], t.Lines());
     }
 
@@ -176,5 +176,35 @@ public sealed class DetectorTimelineTests
             "Resolved hot d1 00:00:10 warning",
             "Resolved either d1 00:00:10 warning",
         ], t.Lines());
+    }
+
+    [Fact]
+    public void Composite_with_for_fires_when_its_condition_has_held_long_enough_without_another_transition()
+    {
+        var rules = Set(
+            Threshold("hot", "temperature", "> 80"),
+            new Rule { Id = "hot-for-a-while", Composite = new CompositeSpec(CompositeMode.Any, ["hot"]), For = TimeSpan.FromSeconds(30) });
+        var t = new Timeline(rules);
+
+        t.Send("temperature", (0, 85), (10, 86), (20, 87)); // hot fires at 0:00; the composite is pending from 0:00
+        t.Sweep(29);
+        Assert.Equal(["Fired hot d1 00:00:00 warning"], t.Lines());
+
+        t.Sweep(31); // the key's time passed 0:30
+        Assert.Equal(["Fired hot d1 00:00:00 warning", "Fired hot-for-a-while d1 00:00:30 warning"], t.Lines());
+    }
+
+    [Fact]
+    public void Heartbeat_with_for_fires_after_timeout_plus_for()
+    {
+        var rule = Detector("offline", null, new HeartbeatDetectorSpec(TimeSpan.FromMinutes(1), [])) with { For = TimeSpan.FromMinutes(1) };
+        var t = new Timeline(Set(rule));
+
+        t.Send("temperature", (0, 70));
+        t.Sweep(119);
+        Assert.Empty(t.Lines());
+        t.Sweep(121);
+
+        Assert.Equal(["Fired offline d1 00:02:00 warning"], t.Lines());
     }
 }

@@ -1107,3 +1107,24 @@ public class RuleValidationTests
         Assert.Contains(result.Errors, e => e.Field == "when" && e.Line == 2);
     }
 }
+
+public sealed class DetectorWindowValidationTests
+{
+    [Fact]
+    public void A_detector_rule_with_a_window_is_rejected_naming_the_rule_field_and_line()
+    {
+        var result = RuleSetLoader.Load(
+            """
+            rules:
+              - id: vib
+                metric: vibration
+                window: { kind: tumbling, size: 1m }
+                aggregate: avg
+                detector: { kind: zscore }
+            """);
+
+        Assert.False(result.Success);
+        Assert.Contains(result.Errors, e => e.RuleId == "vib" && e.Field == "window" && e.Line == 4);
+        Assert.Contains(result.Errors, e => e.RuleId == "vib" && e.Field == "aggregate" && e.Line == 5);
+    }
+}

@@ -76,7 +76,7 @@ internal sealed class JsonSchemaValidator
                     }
                     else
                     {
-                        // Reached only when the instance needs it (for example an AI host's service schema).
+                        // Reached only when the instance needs it (hosts whose schema lives in an azd extension).
                         errors.Add($"{path}: remote $ref '{reference}' cannot be checked offline");
                     }
 
