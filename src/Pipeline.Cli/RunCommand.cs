@@ -69,6 +69,13 @@ internal static class RunCommand
                 throw new UserErrorException("--state tables needs --tables-uri URI (Azure, signed in) or --tables-connection STRING (Azurite)");
             }
 
+            var table = parse.GetValue(stateTable) ?? "clistate";
+            if (!System.Text.RegularExpressions.Regex.IsMatch(table, "^[A-Za-z][A-Za-z0-9]{2,53}$"))
+            {
+                // Azure table names: letters and digits, 3 to 63; the deadline index adds "deadlines" to this one.
+                throw new UserErrorException($"--state-table: '{table}' must be 3 to 54 letters and digits, starting with a letter");
+            }
+
             var settings = new RunSettings
             {
                 Rules = parse.GetValue(rules),
@@ -76,7 +83,7 @@ internal static class RunCommand
                 File = fileName,
                 HttpPort = parse.GetValue(httpPort),
                 MaxBodyBytes = parse.GetValue(maxBody),
-                State = new StateSettings(stateKind, uri, connection, parse.GetValue(clientId), parse.GetValue(stateTable) ?? "clistate"),
+                State = new StateSettings(stateKind, uri, connection, parse.GetValue(clientId), table),
                 Sinks = new SinkSettings(parse.GetValue(sinks)!, parse.GetValue(output) ?? "alerts.jsonl", AppendJsonLines: true,
                     parse.GetValue(webhook), parse.GetValue(webhookAttempts), parse.GetValue(webhookBackoff) ?? TimeSpan.FromMilliseconds(500),
                     parse.GetValue(eventGrid), parse.GetValue(clientId)),
