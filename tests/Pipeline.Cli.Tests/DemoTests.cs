@@ -86,4 +86,21 @@ public sealed class DemoTests
         Assert.Contains("  events        8,610 in ", result.Stdout, StringComparison.Ordinal); // 24 devices × 360 samples − 30 silent
         Assert.Contains("  duplicates    0\n", result.Stdout, StringComparison.Ordinal);
     }
+
+    [Fact]
+    public async Task Virtual_partitions_raise_the_same_alerts()
+    {
+        using var dir = new TempDir();
+        await CliRunner.RunAsync("demo", "--rules", CliRunner.SampleRules, "--out", dir.File("one.jsonl"), "--duration", "45m");
+        var four = await CliRunner.RunAsync("demo", "--rules", CliRunner.SampleRules, "--out", dir.File("four.jsonl"), "--duration", "45m", "--partitions", "4");
+
+        Assert.Equal(0, four.ExitCode);
+        var one = await JsonLinesAlertSink.ReadAllAsync(dir.File("one.jsonl"));
+        var split = await JsonLinesAlertSink.ReadAllAsync(dir.File("four.jsonl"));
+
+        // Alert ids do not depend on partitioning; only the evidence (partition, sequence numbers) does.
+        Assert.NotEmpty(one);
+        Assert.Equal(one.Select(a => a.Id).Order(StringComparer.Ordinal), split.Select(a => a.Id).Order(StringComparer.Ordinal));
+        Assert.Contains(split, a => a.Data.Evidence.Partition != "0" && a.Data.Evidence.Partition.Length > 0);
+    }
 }
