@@ -25,13 +25,15 @@ internal static class CliOptions
         },
     };
 
-    /// <summary>A list option that takes values separated by spaces, commas or repeated options (<c>--source sim,http</c>).</summary>
-    public static Option<string[]> Choices(string name, string description, string[] allowed, string[] defaults) => new(name)
+    /// <summary>
+    /// A choice; with <paramref name="multiple"/>, several values separated by spaces, commas or repeated options
+    /// (<c>--source sim,http</c>). Absent, the value is null and the caller applies its default (named in the help).
+    /// </summary>
+    public static Option<string[]?> Choices(string name, string description, string[] allowed, string[] defaults, bool multiple = true) => new(name)
     {
-        Description = description + " (" + string.Join(", ", allowed) + "; several allowed; default " + string.Join(",", defaults) + ")",
+        Description = description + (multiple ? "; several allowed" : string.Empty) + " (default " + string.Join(",", defaults) + ")",
         HelpName = string.Join("|", allowed),
-        AllowMultipleArgumentsPerToken = true,
-        DefaultValueFactory = _ => defaults,
+        AllowMultipleArgumentsPerToken = multiple,
         CustomParser = result =>
         {
             var values = new List<string>();
@@ -53,13 +55,19 @@ internal static class CliOptions
                 }
             }
 
+            if (!multiple && values.Count > 1)
+            {
+                result.AddError($"{name}: choose one of {string.Join(", ", allowed)}");
+                return [];
+            }
+
             return values.Count == 0 ? defaults : [.. values];
         },
     };
 
     public static Option<int> Int(string name, string description, int defaultValue, int min, int max) => new(name)
     {
-        Description = description + string.Create(CultureInfo.InvariantCulture, $" (default {defaultValue})"),
+        Description = description,
         HelpName = "N",
         DefaultValueFactory = _ => defaultValue,
         CustomParser = result =>
@@ -115,6 +123,7 @@ internal static class CliOptions
         },
     };
 
-    /// <summary>The option's value if it was given on the command line, else null (options with defaults hide that).</summary>
-    public static bool WasGiven(ParseResult parse, Option option) => parse.GetResult(option) is { Implicit: false };
+    /// <summary>The values of a <see cref="Choices"/> option, or <paramref name="defaults"/> when it was not given.</summary>
+    public static string[] ValueOr(ParseResult parse, Option<string[]?> option, string[] defaults) =>
+        parse.GetValue(option) is { Length: > 0 } values ? values : defaults;
 }

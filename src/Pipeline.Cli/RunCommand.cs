@@ -20,7 +20,7 @@ internal static class RunCommand
         var file = CliOptions.Text("--file", "JSON Lines telemetry file for --source file", "FILE");
         var httpPort = CliOptions.Int("--http-port", "Port of the HTTP ingest on 127.0.0.1 for --source http; 0 picks a free one", 5080, 0, 65535);
         var maxBody = CliOptions.Int("--http-max-body", "Largest HTTP ingest request body in bytes; larger ones get 413", 1024 * 1024, 1, int.MaxValue);
-        var state = CliOptions.Choices("--state", "Where per-key state lives", ["memory", "tables"], ["memory"]);
+        var state = CliOptions.Choices("--state", "Where per-key state lives", ["memory", "tables"], ["memory"], multiple: false);
         var tablesUri = CliOptions.Url("--tables-uri", "Table service URI for --state tables with Microsoft Entra sign-in, e.g. https://ACCOUNT.table.core.windows.net");
         var tablesConnection = CliOptions.Text("--tables-connection", "Connection string for --state tables on Azurite, e.g. UseDevelopmentStorage=true", "STRING");
         var stateTable = CliOptions.Text("--state-table", "Table name for --state tables (default 'clistate'; its deadline index is NAMEdeadlines)", "NAME");
@@ -49,7 +49,7 @@ internal static class RunCommand
 
         command.SetAction((parse, ct) =>
         {
-            var sourceList = parse.GetValue(sources)!;
+            var sourceList = CliOptions.ValueOr(parse, sources, ["sim"]);
             var fileName = parse.GetValue(file);
             if (sourceList.Contains("file") && fileName is null)
             {
@@ -61,7 +61,7 @@ internal static class RunCommand
                 throw new UserErrorException("--file is read only with --source file");
             }
 
-            var stateKind = parse.GetValue(state)![0];
+            var stateKind = CliOptions.ValueOr(parse, state, ["memory"])[0];
             var connection = parse.GetValue(tablesConnection);
             var uri = parse.GetValue(tablesUri);
             if (stateKind == "tables" && connection is null && uri is null)
@@ -84,7 +84,7 @@ internal static class RunCommand
                 HttpPort = parse.GetValue(httpPort),
                 MaxBodyBytes = parse.GetValue(maxBody),
                 State = new StateSettings(stateKind, uri, connection, parse.GetValue(clientId), table),
-                Sinks = new SinkSettings(parse.GetValue(sinks)!, parse.GetValue(output) ?? "alerts.jsonl", AppendJsonLines: true,
+                Sinks = new SinkSettings(CliOptions.ValueOr(parse, sinks, ["console", "jsonl"]), parse.GetValue(output) ?? "alerts.jsonl", AppendJsonLines: true,
                     parse.GetValue(webhook), parse.GetValue(webhookAttempts), parse.GetValue(webhookBackoff) ?? TimeSpan.FromMilliseconds(500),
                     parse.GetValue(eventGrid), parse.GetValue(clientId)),
                 DeadLetters = parse.GetValue(deadLetters) ?? "dead-letters.jsonl",
