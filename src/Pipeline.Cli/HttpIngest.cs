@@ -177,8 +177,8 @@ internal sealed class HttpIngest : IAsyncDisposable
 
         var first = bad[0];
         var detail = bad.Count == 1
-            ? string.Create(CultureInfo.InvariantCulture, $"Record {first.Record.Index} (line {first.Record.Line}) is not valid telemetry: {first.Failure.Detail}.")
-            : string.Create(CultureInfo.InvariantCulture, $"{bad.Count} records are not valid telemetry; the first is record {first.Record.Index} (line {first.Record.Line}): {first.Failure.Detail}.");
+            ? string.Create(CultureInfo.InvariantCulture, $"Record {first.Record.Index} (line {first.Record.Line}) is not valid telemetry: {first.Failure.Detail.TrimEnd('.')}.")
+            : string.Create(CultureInfo.InvariantCulture, $"{bad.Count} records are not valid telemetry; the first is record {first.Record.Index} (line {first.Record.Line}): {first.Failure.Detail.TrimEnd('.')}.");
         detail += string.Create(CultureInfo.InvariantCulture, $" The other {good.Count} record(s) were accepted; the rejected ones were kept as dead letters.");
         await ProblemAsync(context, StatusCodes.Status400BadRequest, "invalid-telemetry", "Invalid telemetry", detail, w =>
         {

@@ -79,7 +79,7 @@ public sealed class DemoTests
         // Every transition is printed on the timeline, in the order of the file.
         var timeline = result.Stdout.Split('\n').SkipWhile(l => l != "Alert timeline (simulated time):").Skip(1).TakeWhile(l => l.Length > 0).ToList();
         Assert.Equal(alerts.Count, timeline.Count);
-        Assert.Contains(timeline, l => l.StartsWith("2026-01-01 00:31:50Z  FIRED      warning   offline             sensor-04", StringComparison.Ordinal));
+        Assert.Contains(timeline, l => l.StartsWith("2026-01-01 00:31:50Z  FIRED      warning   offline               sensor-04", StringComparison.Ordinal));
         Assert.Contains("Alerts by rule:", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("  stuck                    1        1     0  sensor-01", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("\nSummary\n", result.Stdout, StringComparison.Ordinal);
