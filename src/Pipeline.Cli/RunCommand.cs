@@ -224,7 +224,15 @@ internal static class RunCommand
         }
 
         using var flushTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        await ingress.SweepAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
+        try
+        {
+            await ingress.SweepAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (failure is null)
+        {
+            // The summary still matters when the last flush fails (a state store that went away).
+            failure = ex;
+        }
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == "tables", deadLetters.Written > 0 ? s.DeadLetters : null);
         if (failure is not null)
         {
