@@ -108,18 +108,30 @@ internal sealed class LocalPipeline : IAsyncDisposable
             return ([.. Enumerable.Range(0, partitions).Select(_ => (IStateStore)new MemoryStateStore())], 0);
         }
 
+        // Fewer, shorter retries than the Function App's: a person at a terminal should hear about a missing emulator in seconds.
         var options = state.TablesConnection is { } connection
-            ? new TableStorageOptions { ConnectionString = connection }
-            : new TableStorageOptions { TableServiceUri = state.TablesUri, Credential = AzureCredentials.Create(state.ClientId) };
-        var store = new TableStateStore(options.CreateTableServiceClient(), state.StateTable, state.StateTable + "deadlines");
+            ? new TableStorageOptions { ConnectionString = connection, MaxRetries = 3, MaxRetryDelay = TimeSpan.FromSeconds(2) }
+            : new TableStorageOptions { TableServiceUri = state.TablesUri, Credential = AzureCredentials.Create(state.ClientId), MaxRetries = 3, MaxRetryDelay = TimeSpan.FromSeconds(2) };
+        TableStateStore store;
+        try
+        {
+            store = new TableStateStore(options.CreateTableServiceClient(), state.StateTable, state.StateTable + "deadlines");
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new UserErrorException($"--tables-connection is not a usable connection string: {ex.Message}", ex);
+        }
+
         try
         {
             await store.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is global::Azure.RequestFailedException or global::Azure.Identity.AuthenticationFailedException
-                                   or global::Azure.Identity.CredentialUnavailableException or HttpRequestException)
+                                   or global::Azure.Identity.CredentialUnavailableException or HttpRequestException or AggregateException)
         {
-            throw new UserErrorException($"cannot reach table storage ({FirstLine(ex.Message)}); check --tables-uri/--tables-connection and that you are signed in (az login)", ex);
+            // The client's retry policy wraps the attempts' failures in an AggregateException: the first one says why.
+            var reason = ex is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0].Message : ex.Message;
+            throw new UserErrorException($"cannot reach table storage ({FirstLine(reason)}); check --tables-uri or --tables-connection, that Azurite is running, or that you are signed in (az login)", ex);
         }
 
         // Stored state remembers the last sequence number applied per partition, so this run's numbers must start

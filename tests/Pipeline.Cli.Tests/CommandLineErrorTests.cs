@@ -65,4 +65,11 @@ public sealed class CommandLineErrorTests
         AssertOneLineError(await CliRunner.RunAsync("run", "--sink", "webhook", "--rules", CliRunner.SampleRules, "--for", "1s"), "pipeline: --sink webhook needs --webhook-url URL");
         AssertOneLineError(await CliRunner.RunAsync("run", "--state", "tables", "--rules", CliRunner.SampleRules), "pipeline: --state tables needs --tables-uri URI");
     }
+
+    [Fact]
+    public async Task A_connection_string_that_is_not_one()
+    {
+        AssertOneLineError(await CliRunner.RunAsync("run", "--state", "tables", "--tables-connection", "garbage", "--rules", CliRunner.SampleRules),
+            "pipeline: --tables-connection is not a usable connection string:");
+    }
 }
