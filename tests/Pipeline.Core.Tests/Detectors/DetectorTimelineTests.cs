@@ -207,4 +207,23 @@ public sealed class DetectorTimelineTests
 
         Assert.Equal(["Fired offline d1 00:02:00 warning"], t.Lines());
     }
+
+    [Fact]
+    public void Detector_severity_override_applies_to_matching_devices_and_is_named()
+    {
+        var rule = Detector("offline", null, new HeartbeatDetectorSpec(TimeSpan.FromMinutes(1), [])) with
+        {
+            Severity = Severity.Critical,
+            Overrides = [new RuleOverride { Match = Match(("site", "plant-1")), Severity = Severity.Error }],
+        };
+        var t = new Timeline(Set(rule));
+
+        t.Arrive(Timeline.At(0),
+            Timeline.Event("a", 0, "temperature", 70, new Dictionary<string, string> { ["site"] = "plant-1" }, 1),
+            Timeline.Event("b", 0, "temperature", 70, new Dictionary<string, string> { ["site"] = "plant-2" }, 2));
+        t.Sweep(61, "a", "b");
+
+        Assert.Equal(["Fired offline a 00:01:00 error", "Fired offline b 00:01:00 critical"], t.Lines());
+        Assert.Equal(["override:site=plant-1", "rule"], t.Alerts.Select(a => a.Data.ConditionSource));
+    }
 }
