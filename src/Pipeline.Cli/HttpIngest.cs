@@ -29,6 +29,7 @@ internal sealed class HttpIngest : IAsyncDisposable
     private readonly long _maxBodyBytes;
     private long _accepted;
     private long _rejected;
+    private int _disposed;
 
     private HttpIngest(WebApplication app, Ingress ingress, IRunClock clock, long maxBodyBytes)
     {
@@ -76,6 +77,12 @@ internal sealed class HttpIngest : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // The run stops the server early (no new input before the final flush) and disposes it again on the way out.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
         await _app.StopAsync(timeout.Token).ConfigureAwait(false);
         await _app.DisposeAsync().ConfigureAwait(false);
