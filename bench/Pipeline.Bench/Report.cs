@@ -15,6 +15,7 @@ internal static class Report
     public static async Task<int> RunAsync(string[] args)
     {
         string? jsonPath = null;
+        string? handler = null;
         var quick = false;
         for (var i = 0; i < args.Length; i++)
         {
@@ -26,8 +27,11 @@ internal static class Report
                 case "--quick":
                     quick = true;
                     break;
+                case "--handler" when i + 1 < args.Length:
+                    handler = Path.GetFullPath(args[++i]);
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: report [--json FILE] [--quick]");
+                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: report [--json FILE] [--quick] [--handler PUBLISHED_HANDLER]");
                     return 2;
             }
         }
@@ -93,6 +97,10 @@ internal static class Report
             scaling.Add(run);
         }
 
+        // The Function App: the published handler, when the Function App is in the tree (or a handler is named).
+        var (functionApp, functionAppNote) = await FunctionAppAsync(handler, quick).ConfigureAwait(false);
+        notes.Add(functionAppNote);
+
         // Metrics, in the order of the issue.
         var ratio = peer.EngineEventsPerSec / peer.RxEventsPerSec;
         metrics.Add(new Metric("engine.apply.eventsPerSec", Round(apply.MedianChunkEventsPerSec), "events/s", ">= 5000000", apply.MedianChunkEventsPerSec >= 5_000_000));
@@ -117,6 +125,14 @@ internal static class Report
         metrics.Add(new Metric("peer.rx.eventsPerSec", Round(peer.RxEventsPerSec), "events/s"));
         metrics.Add(new Metric("peer.alertsMatch", peer.AlertsMatch, "bool", "true", peer.AlertsMatch));
         metrics.Add(new Metric("peer.alerts", peer.EngineAlerts, "alerts"));
+        if (functionApp is { } f)
+        {
+            metrics.Add(new Metric("handler.ingest512.serverMs", Math.Round(f.IngestServerP50Ms, 3), "ms", "<= 2", f.IngestServerP50Ms <= 2));
+            metrics.Add(new Metric("handler.ingest512.serverMs.p99", Math.Round(f.IngestServerP99Ms, 3), "ms"));
+            metrics.Add(new Metric("handler.ingest512.roundTripMs", Math.Round(f.IngestRoundTripP50Ms, 3), "ms"));
+            metrics.Add(new Metric("handler.startToGetMs", Math.Round(f.StartMedianMs, 1), "ms", "<= 300", f.StartMedianMs <= 300));
+        }
+
         foreach (var (name, run) in breakdown)
         {
             metrics.Add(new Metric($"breakdown.rules.{name}.nsPerEvent", Math.Round(1e9 / run.EventsPerCpuSec), "ns/event (CPU)"));
@@ -131,7 +147,6 @@ internal static class Report
             metrics.Add(new Metric($"scaling.{k}.allocBytesPerEvent", Math.Round(run.AllocBytesPerEvent, 1), "bytes", "0 (steady state)", run.AllocBytesPerEvent < 1));
         }
 
-        notes.Add(FunctionAppNote());
         notes.Add($"Rule set: BenchRules.Yaml (tumbling 1m avg temperature > 80 / clear < 75, zscore(vibration) history 100 threshold 4 warmup 30, heartbeat 2m), tolerance 5s.");
         notes.Add($"Events: key-interleaved rounds (one event per key per 10 s of event time), temperature + vibration + 2 labels, deterministic with injected anomalies; batches of {Measurements.BatchSize} grouped per key.");
         notes.Add("Throughput values are the median of 5 timed chunks (wall clock) after warm-up rounds; timed part = (decode +) group by key + KeyEngine.Apply + outbox drain, one thread. *.eventsPerCpuSec divide by the thread's CPU time instead (less sensitive to other processes on the shared machine).");
@@ -158,21 +173,36 @@ internal static class Report
         return 0;
     }
 
-    private static string FunctionAppNote()
+    private static async Task<(FunctionAppRun? Run, string Note)> FunctionAppAsync(string? handler, bool quick)
     {
-        // The handler lives in functions/Pipeline.Functions once the Function App work is merged.
+        // The handler lives in functions/Pipeline.Functions once the Function App work is merged; the foundation ships
+        // only the project file, the handler itself (host.json, Program.cs) comes with that work.
         var dir = new DirectoryInfo(AppContext.BaseDirectory);
         while (dir is not null && !File.Exists(Path.Combine(dir.FullName, "Pipeline.sln")))
         {
             dir = dir.Parent;
         }
 
-        // The foundation ships only the project file; the handler itself (host.json, Program.cs) comes with the Function App work.
         var landed = dir is not null && File.Exists(Path.Combine(dir.FullName, "functions", "Pipeline.Functions", "host.json"))
             && File.Exists(Path.Combine(dir.FullName, "functions", "Pipeline.Functions", "Program.cs"));
-        return landed
-            ? "Function App (handler.ingest512.serverMs, handler.startToGetMs): the handler is in this tree but this report version does not measure it yet."
-            : "Function App (handler.ingest512.serverMs, handler.startToGetMs): not measured; the Function App has not landed in this tree (main).";
+        if (handler is null && !landed)
+        {
+            return (null, "Function App (handler.ingest512.serverMs, handler.startToGetMs): not measured; the Function App has not landed in this tree (main).");
+        }
+
+        handler ??= Path.Combine(dir!.FullName, "out", "functions", "handler");
+        if (!File.Exists(handler))
+        {
+            return (null, $"Function App: not measured; no published handler at {handler} (publish it first: dotnet publish functions/Pipeline.Functions -c Release -r linux-x64 -o out/functions, or pass --handler PATH).");
+        }
+
+        var (starts, rounds) = quick ? (3, 2) : (10, 10);
+        var run = await StepAsync($"Function App handler {handler}: start-up x{starts}, Ingest 512-event invocations, 10,000 keys",
+            () => FunctionAppBench.MeasureAsync(handler, starts, 10_000, 35, rounds)).ConfigureAwait(false);
+        Console.WriteLine($"  start to GET /: median {run.StartMedianMs:F0} ms (min {run.StartMinMs:F0}, max {run.StartMaxMs:F0}, {run.StartRuns} runs); " +
+            $"Ingest server time p50 {run.IngestServerP50Ms:F2} ms, p99 {run.IngestServerP99Ms:F2} ms, loopback round trip p50 {run.IngestRoundTripP50Ms:F2} ms ({run.Invocations} invocations)");
+        return (run, $"Function App: {handler}{(landed ? string.Empty : " (NOT from this tree: the Function App has not landed in main)")}; in-memory state/alerts/dead letters, the benchmark rules; " +
+            "server time as the handler logs it, after 35 rounds of warm-up invocations; start-up = process start to the first answered GET / (median).");
     }
 
     /// <summary>The <c>check</c> command: only the alert comparison, with the differences.</summary>
