@@ -15,11 +15,6 @@ internal sealed class ApplyContext(CompiledRules rules) : ITransitionObserver
     /// <summary>Scratch list for window results (avoids an allocation per event).</summary>
     public List<WindowResult> WindowResults { get; } = [];
 
-    /// <summary>Set when any rule published a transition since composites were last judged.</summary>
-    public bool TransitionedSinceJudge { get; set; }
-
-    public long LastTransitionTicks { get; private set; }
-
     public void Begin(KeyState state) => State = state;
 
     public AlertStatus StatusOf(int ruleIndex) => State.RuleStates[ruleIndex]!.Alert.Status;
@@ -79,7 +74,22 @@ internal sealed class ApplyContext(CompiledRules rules) : ITransitionObserver
             Time = time,
             Data = data,
         });
-        TransitionedSinceJudge = true;
-        LastTransitionTicks = ticks;
+
+        // Composites are judged at the instant a part transitions, so their times do not depend on batching.
+        // They come after their parts in the rule order, so only later composites can be affected.
+        var composites = Rules.Composites;
+        if (composites.Length > 0)
+        {
+            var source = _current;
+            foreach (var composite in composites)
+            {
+                if (composite.Index > source.Index && Array.IndexOf(composite.Parts, source.Index) >= 0)
+                {
+                    composite.Judge(this, State.RuleStates[composite.Index]!, ticks);
+                }
+            }
+
+            _current = source;
+        }
     }
 }

@@ -219,8 +219,6 @@ public sealed class KeyEngine
                     runtime.OnEvent(_ctx, state.RuleStates[runtime.Index]!, e);
                 }
             }
-
-            JudgeComposites(state);
         }
 
         if (released > 0)
@@ -241,6 +239,35 @@ public sealed class KeyEngine
 
     private void AdvanceRules(KeyState state, long ticks)
     {
+        if (Rules.Composites.Length > 0)
+        {
+            // With composites, timers of different rules must fire in time order so each composite sees its
+            // parts change in the order they happened: step through the deadlines up to `ticks`.
+            for (var guard = 0; guard < 10_000; guard++)
+            {
+                var next = long.MaxValue;
+                foreach (var runtime in Rules.Runtimes)
+                {
+                    if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+                    {
+                        next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
+                    }
+                }
+
+                if (next >= ticks)
+                {
+                    break;
+                }
+
+                AdvanceAll(state, next);
+            }
+        }
+
+        AdvanceAll(state, ticks);
+    }
+
+    private void AdvanceAll(KeyState state, long ticks)
+    {
         foreach (var runtime in Rules.Runtimes)
         {
             if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
@@ -248,23 +275,6 @@ public sealed class KeyEngine
                 runtime.AdvanceTo(_ctx, state.RuleStates[runtime.Index]!, ticks);
             }
         }
-
-        JudgeComposites(state);
-    }
-
-    private void JudgeComposites(KeyState state)
-    {
-        // A composite can change another composite: judge until nothing moves (bounded by the number of composites).
-        for (var round = 0; _ctx.TransitionedSinceJudge && round <= Rules.Composites.Length; round++)
-        {
-            _ctx.TransitionedSinceJudge = false;
-            foreach (var composite in Rules.Composites)
-            {
-                composite.Judge(_ctx, state.RuleStates[composite.Index]!, _ctx.LastTransitionTicks);
-            }
-        }
-
-        _ctx.TransitionedSinceJudge = false;
     }
 
     private void ApplyLate(KeyState state, Telemetry e)
@@ -276,8 +286,6 @@ public sealed class KeyEngine
                 runtime.OnLateEvent(_ctx, state.RuleStates[runtime.Index]!, e);
             }
         }
-
-        JudgeComposites(state);
     }
 
     private static void Enqueue(KeyState state, Telemetry e)

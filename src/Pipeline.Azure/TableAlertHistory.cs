@@ -1,0 +1,257 @@
+using Azure;
+using Azure.Data.Tables;
+using Pipeline.Core.Alerts;
+
+namespace Pipeline.Azure;
+
+/// <summary>
+/// <see cref="IAlertHistory"/> on Azure Table storage, in two tables so neither query scans everything.
+/// <para>
+/// Transitions (<c>alerts</c>): PartitionKey = UTC day counted down, RowKey = time ticks counted down + <c>_</c> +
+/// escaped id. Table storage returns rows in key order, so a query is newest first, <c>Since</c> is a key range
+/// (<c>PartitionKey le day(since)</c>, <c>RowKey le ticks(since)</c>) and <c>Max</c> stops the scan. An id fixes its
+/// event time (ids hash episode, transition and sequence), so adding an existing row (409) is the idempotent no-op.
+/// </para>
+/// <para>
+/// Episodes (<c>alertepisodes</c>): partition <c>open</c> has one row per episode whose latest transition does not close
+/// it, holding that transition; partition <c>closed</c> has one small row per closed episode with its closing sequence.
+/// <c>FiringOnly</c> reads only the <c>open</c> partition. The closed rows are tombstones that are only ever read by point
+/// lookups: they make a late-recorded older transition (a retried batch) unable to reopen a resolved episode. A closer
+/// writes its tombstone and then removes an older open row; an opener writes its open row and then checks for a newer
+/// tombstone, so whichever runs second sees the other and the open row never outlives a newer close.
+/// </para>
+/// </summary>
+public sealed class TableAlertHistory : IAlertHistory
+{
+    private const string OpenPartition = "open";
+    private const string ClosedPartition = "closed";
+    private const string EventPrefix = "E";
+    private const int Parallelism = 8;
+
+    private readonly TableClient _transitions;
+    private readonly TableClient _episodes;
+
+    public TableAlertHistory(TableServiceClient service, string transitionsTable = "alerts", string episodesTable = "alertepisodes")
+    {
+        ArgumentNullException.ThrowIfNull(service);
+        _transitions = service.GetTableClient(transitionsTable);
+        _episodes = service.GetTableClient(episodesTable);
+    }
+
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    {
+        await _transitions.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        await _episodes.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        var unique = new List<AlertEvent>();
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        foreach (var alert in alerts)
+        {
+            ArgumentNullException.ThrowIfNull(alert);
+            if (seen.Add(alert.Id))
+            {
+                unique.Add(alert);
+            }
+        }
+
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(unique, options, async (alert, token) =>
+        {
+            try
+            {
+                await _transitions.AddEntityAsync(ToTransitionEntity(alert), token).ConfigureAwait(false);
+            }
+            catch (RequestFailedException e) when (e.Status == 409)
+            {
+                // Already recorded. Its episode is still updated below: an earlier attempt may have stopped in between.
+            }
+        }).ConfigureAwait(false);
+
+        // Episodes in parallel; each episode's transitions in sequence order.
+        var episodes = unique.GroupBy(a => a.Data.EpisodeId, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(episodes, options, async (episode, token) =>
+        {
+            foreach (var alert in episode.OrderBy(a => a.Data.Sequence))
+            {
+                await ApplyToEpisodeAsync(alert, token).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Max);
+        if (query.Max == 0)
+        {
+            return [];
+        }
+
+        return query.FiringOnly
+            ? await QueryFiringAsync(query, cancellationToken).ConfigureAwait(false)
+            : await QueryTransitionsAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<IReadOnlyList<AlertEvent>> QueryTransitionsAsync(AlertQuery query, CancellationToken cancellationToken)
+    {
+        // '~' sorts after the '_' that follows the ticks, so rows exactly at Since are included.
+        string? filter = query.Since is { } since
+            ? TableClient.CreateQueryFilter($"PartitionKey le {TableKeys.InvertedDay(since)} and RowKey le {TableKeys.InvertedTicks(since) + "~"}")
+            : null;
+        var result = new List<AlertEvent>();
+        await foreach (var entity in _transitions.QueryAsync<TableEntity>(filter, maxPerPage: Math.Min(query.Max, 1000), cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            result.Add(ReadEvent(entity));
+            if (result.Count >= query.Max)
+            {
+                break;
+            }
+        }
+
+        return result;
+    }
+
+    private async Task<IReadOnlyList<AlertEvent>> QueryFiringAsync(AlertQuery query, CancellationToken cancellationToken)
+    {
+        var filter = query.Since is { } since
+            ? TableClient.CreateQueryFilter($"PartitionKey eq {OpenPartition} and TimeTicks ge {since.UtcTicks}")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {OpenPartition}");
+        var open = new List<AlertEvent>();
+        await foreach (var entity in _episodes.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            open.Add(ReadEvent(entity));
+        }
+
+        open.Sort(AlertEpisodes.NewestFirst);
+        return open.Count > query.Max ? open.GetRange(0, query.Max) : open;
+    }
+
+    private async Task ApplyToEpisodeAsync(AlertEvent alert, CancellationToken cancellationToken)
+    {
+        var rowKey = TableKeys.Escape(alert.Data.EpisodeId);
+        var sequence = alert.Data.Sequence;
+        if (AlertEpisodes.Closes(alert))
+        {
+            await RaiseTombstoneAsync(rowKey, sequence, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            await RaiseOpenRowAsync(alert, rowKey, cancellationToken).ConfigureAwait(false);
+        }
+
+        await RemoveOpenRowOlderThanTombstoneAsync(rowKey, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task RaiseTombstoneAsync(string rowKey, long sequence, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var existing = await GetAsync(ClosedPartition, rowKey, cancellationToken).ConfigureAwait(false);
+            if (existing?.GetInt64("Sequence") >= sequence)
+            {
+                return;
+            }
+
+            var tombstone = new TableEntity(ClosedPartition, rowKey) { ["Sequence"] = sequence };
+            if (await TryWriteAsync(tombstone, existing, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RaiseOpenRowAsync(AlertEvent alert, string rowKey, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var existing = await GetAsync(OpenPartition, rowKey, cancellationToken).ConfigureAwait(false);
+            if (existing?.GetInt64("Sequence") >= alert.Data.Sequence)
+            {
+                return;
+            }
+
+            var row = new TableEntity(OpenPartition, rowKey)
+            {
+                ["Sequence"] = alert.Data.Sequence,
+                ["TimeTicks"] = alert.Time.UtcTicks,
+            };
+            TableKeys.WriteChunks(row, EventPrefix, alert.ToJsonBytes());
+            if (await TryWriteAsync(row, existing, cancellationToken).ConfigureAwait(false))
+            {
+                return;
+            }
+        }
+    }
+
+    private async Task RemoveOpenRowOlderThanTombstoneAsync(string rowKey, CancellationToken cancellationToken)
+    {
+        while (true)
+        {
+            var tombstone = await GetAsync(ClosedPartition, rowKey, cancellationToken).ConfigureAwait(false);
+            var open = tombstone is null ? null : await GetAsync(OpenPartition, rowKey, cancellationToken).ConfigureAwait(false);
+            if (tombstone is null || open is null || open.GetInt64("Sequence") > tombstone.GetInt64("Sequence"))
+            {
+                return;
+            }
+
+            try
+            {
+                await _episodes.DeleteEntityAsync(OpenPartition, rowKey, open.ETag, cancellationToken).ConfigureAwait(false);
+                return;
+            }
+            catch (RequestFailedException e) when (e.Status is 404 or 412)
+            {
+                // Changed under us: look again.
+            }
+        }
+    }
+
+    /// <summary>Adds (when <paramref name="existing"/> is null) or replaces it if unchanged; false when someone else wrote first.</summary>
+    private async Task<bool> TryWriteAsync(TableEntity entity, TableEntity? existing, CancellationToken cancellationToken)
+    {
+        try
+        {
+            if (existing is null)
+            {
+                await _episodes.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await _episodes.UpdateEntityAsync(entity, existing.ETag, TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+            }
+
+            return true;
+        }
+        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+        {
+            return false;
+        }
+    }
+
+    private async Task<TableEntity?> GetAsync(string partitionKey, string rowKey, CancellationToken cancellationToken)
+    {
+        var response = await _episodes.GetEntityIfExistsAsync<TableEntity>(partitionKey, rowKey, cancellationToken: cancellationToken).ConfigureAwait(false);
+        return response.HasValue ? response.Value : null;
+    }
+
+    private static TableEntity ToTransitionEntity(AlertEvent alert)
+    {
+        var entity = new TableEntity(TableKeys.InvertedDay(alert.Time), TableKeys.InvertedTicks(alert.Time) + "_" + TableKeys.Escape(alert.Id))
+        {
+            ["EpisodeId"] = alert.Data.EpisodeId,
+            ["RuleId"] = alert.Data.RuleId,
+            ["Key"] = alert.Data.Key,
+            ["Kind"] = alert.Kind.ToString(),
+            ["Sequence"] = alert.Data.Sequence,
+            ["TimeTicks"] = alert.Time.UtcTicks,
+        };
+        TableKeys.WriteChunks(entity, EventPrefix, alert.ToJsonBytes());
+        return entity;
+    }
+
+    private static AlertEvent ReadEvent(TableEntity entity) => AlertEvent.Parse(TableKeys.ReadChunks(entity, EventPrefix));
+}

@@ -1,0 +1,86 @@
+namespace Pipeline.Core.Alerts;
+
+/// <summary>
+/// Thread-safe in-memory <see cref="IAlertHistory"/>. Keeps every transition (by id) and, per episode, the transition with
+/// the highest sequence, so transitions recorded out of order still leave the right episode state.
+/// </summary>
+public sealed class MemoryAlertHistory : IAlertHistory
+{
+    private readonly Lock _lock = new();
+    private readonly Dictionary<string, AlertEvent> _byId = new(StringComparer.Ordinal);
+    private readonly SortedSet<AlertEvent> _all = new(AlertEpisodes.NewestFirst);
+    private readonly Dictionary<string, AlertEvent> _latestByEpisode = new(StringComparer.Ordinal);
+    private readonly SortedSet<AlertEvent> _firing = new(AlertEpisodes.NewestFirst);
+
+    /// <summary>Number of transitions stored.</summary>
+    public int Count
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _byId.Count;
+            }
+        }
+    }
+
+    public Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            foreach (var alert in alerts)
+            {
+                ArgumentNullException.ThrowIfNull(alert);
+                if (!_byId.TryAdd(alert.Id, alert))
+                {
+                    continue;
+                }
+
+                _all.Add(alert);
+                var episode = alert.Data.EpisodeId;
+                if (_latestByEpisode.TryGetValue(episode, out var latest))
+                {
+                    if (latest.Data.Sequence >= alert.Data.Sequence)
+                    {
+                        continue;
+                    }
+
+                    _firing.Remove(latest);
+                }
+
+                _latestByEpisode[episode] = alert;
+                if (!AlertEpisodes.Closes(alert))
+                {
+                    _firing.Add(alert);
+                }
+            }
+        }
+
+        return Task.CompletedTask;
+    }
+
+    public Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(query);
+        ArgumentOutOfRangeException.ThrowIfNegative(query.Max);
+        cancellationToken.ThrowIfCancellationRequested();
+        var result = new List<AlertEvent>();
+        lock (_lock)
+        {
+            foreach (var alert in query.FiringOnly ? _firing : _all)
+            {
+                // Newest first: once one is older than Since, all the rest are too.
+                if (result.Count >= query.Max || (query.Since is { } since && alert.Time < since))
+                {
+                    break;
+                }
+
+                result.Add(alert);
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<AlertEvent>>(result);
+    }
+}

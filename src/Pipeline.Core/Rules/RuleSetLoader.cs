@@ -1,0 +1,29 @@
+namespace Pipeline.Core.Rules;
+
+/// <summary>
+/// Loads and validates a rule file (DESIGN section 4) from text; reading the file is the caller's job, so the engine
+/// stays free of I/O. Either every rule is valid and a versioned <see cref="RuleSet"/> comes back, or none does and
+/// every error is listed with its rule id, field and line.
+/// </summary>
+public static class RuleSetLoader
+{
+    public static RuleSetLoadResult Load(string text, RuleFileFormat format = RuleFileFormat.Auto)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var (root, error) = RuleDocument.Parse(text, format);
+        return root is null
+            ? new RuleSetLoadResult(null, [error ?? new RuleError(null, string.Empty, "the file could not be read", 1)])
+            : new RuleSetReader().Read(root);
+    }
+
+    /// <summary>
+    /// The version a rule set with these contents gets: a hash of the model, not the text, so the same rules written
+    /// in YAML or JSON, or reformatted, have the same version. Useful for rule sets built in code.
+    /// </summary>
+    public static string ComputeVersion(RuleDefaults defaults, IReadOnlyList<Rule> rules)
+    {
+        ArgumentNullException.ThrowIfNull(defaults);
+        ArgumentNullException.ThrowIfNull(rules);
+        return RuleSetVersion.Compute(defaults, rules);
+    }
+}
