@@ -119,7 +119,7 @@ public sealed record AlertData
 public sealed record AlertWindow(DateTimeOffset Start, DateTimeOffset End);
 
 /// <summary>What the decision rested on.</summary>
-public sealed record AlertEvidence(long EventCount, long FirstSequenceNumber, long LastSequenceNumber, string Partition);
+public readonly record struct AlertEvidence(long EventCount, long FirstSequenceNumber, long LastSequenceNumber, string Partition);
 
 internal sealed class CloudEventEnvelope
 {

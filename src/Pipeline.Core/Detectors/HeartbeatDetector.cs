@@ -33,7 +33,7 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
             s.Partition = e.Source.Partition;
         }
 
-        var evaluation = new Evaluation(ticks, Signal.Clear, Rule.Severity, TimeSpan.Zero.TotalSeconds, $"data received after silence", spec.Timeout.TotalSeconds,
+        var evaluation = new Evaluation(ticks, Signal.Clear, Rule.Severity, TimeSpan.Zero.TotalSeconds, "data received after silence", spec.Timeout.TotalSeconds,
             "rule", null, Evidence(e));
         ctx.Observe(this, s, evaluation, Timing);
     }

@@ -10,7 +10,12 @@ namespace Pipeline.Core.Detectors;
 internal abstract class MetricDetectorRuntime<TState>(Rule rule, int index) : RuleRuntime(rule, index)
     where TState : RuleState, new()
 {
+    private string? _condition;
+
     protected string Metric { get; } = rule.Metric ?? throw new ArgumentException($"Rule '{rule.Id}' has no metric.", nameof(rule));
+
+    /// <summary>The condition text, built once: it is attached to every evaluation.</summary>
+    private string Condition => _condition ??= DescribeCondition();
 
     public override RuleState NewState(KeyState key) => new TState();
 
@@ -36,7 +41,7 @@ internal abstract class MetricDetectorRuntime<TState>(Rule rule, int index) : Ru
             return; // warming up: no verdict either way
         }
 
-        var evaluation = new Evaluation(e.Timestamp.UtcTicks, sig, Rule.Severity, score, DescribeCondition(), threshold, "rule", null, Evidence(e));
+        var evaluation = new Evaluation(e.Timestamp.UtcTicks, sig, Rule.Severity, score, Condition, threshold, "rule", null, Evidence(e));
         ctx.Observe(this, s, evaluation, Timing);
     }
 

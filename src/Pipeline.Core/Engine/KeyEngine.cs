@@ -53,9 +53,9 @@ public sealed class KeyEngine
         Bind(state);
         _ctx.Begin(state);
         var now = processingTime.UtcTicks;
-        foreach (var original in events)
+        for (var index = 0; index < events.Count; index++)
         {
-            var e = original;
+            var e = events[index];
             var source = e.Source;
             if (source.SequenceNumber >= 0)
             {
@@ -117,18 +117,14 @@ public sealed class KeyEngine
                 state.MaxEventTicks = ticks;
             }
 
-            foreach (var (name, value) in e.Labels)
+            // The decoder shares label dictionaries between events with the same labels: skip the copy then.
+            if (!ReferenceEquals(e.Labels, state.LabelsSeen))
             {
-                if (!state.Labels.TryGetValue(name, out var current) || current != value)
-                {
-                    state.Labels[name] = value;
-                }
+                CopyLabels(e.Labels, state.Labels);
+                state.LabelsSeen = e.Labels;
             }
 
-            foreach (var (name, value) in e.Metrics)
-            {
-                state.LastValues[name] = value;
-            }
+            CopyMetrics(e.Metrics, state.LastValues);
 
             Enqueue(state, e);
         }
@@ -219,6 +215,8 @@ public sealed class KeyEngine
                     runtime.OnEvent(_ctx, state.RuleStates[runtime.Index]!, e);
                 }
             }
+
+            state.RulesDue = long.MinValue;
         }
 
         if (released > 0)
@@ -239,6 +237,11 @@ public sealed class KeyEngine
 
     private void AdvanceRules(KeyState state, long ticks)
     {
+        if (ticks < state.RulesDue)
+        {
+            return; // nothing is due before `ticks`
+        }
+
         if (Rules.Composites.Length > 0)
         {
             // With composites, timers of different rules must fire in time order so each composite sees its
@@ -264,6 +267,21 @@ public sealed class KeyEngine
         }
 
         AdvanceAll(state, ticks);
+        state.RulesDue = RulesDue(state);
+    }
+
+    private long RulesDue(KeyState state)
+    {
+        var next = long.MaxValue;
+        foreach (var runtime in Rules.Runtimes)
+        {
+            if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+            {
+                next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
+            }
+        }
+
+        return next;
     }
 
     private void AdvanceAll(KeyState state, long ticks)
@@ -285,6 +303,51 @@ public sealed class KeyEngine
             {
                 runtime.OnLateEvent(_ctx, state.RuleStates[runtime.Index]!, e);
             }
+        }
+
+        state.RulesDue = long.MinValue;
+    }
+
+    private static void CopyLabels(IReadOnlyDictionary<string, string> from, Dictionary<string, string> to)
+    {
+        // Enumerate the concrete dictionary when possible: the interface enumerator would allocate per event.
+        if (from is Dictionary<string, string> d)
+        {
+            foreach (var (name, value) in d)
+            {
+                if (!to.TryGetValue(name, out var current) || current != value)
+                {
+                    to[name] = value;
+                }
+            }
+
+            return;
+        }
+
+        foreach (var (name, value) in from)
+        {
+            if (!to.TryGetValue(name, out var current) || current != value)
+            {
+                to[name] = value;
+            }
+        }
+    }
+
+    private static void CopyMetrics(IReadOnlyDictionary<string, double> from, Dictionary<string, double> to)
+    {
+        if (from is Dictionary<string, double> d)
+        {
+            foreach (var (name, value) in d)
+            {
+                to[name] = value;
+            }
+
+            return;
+        }
+
+        foreach (var (name, value) in from)
+        {
+            to[name] = value;
         }
     }
 
@@ -342,6 +405,7 @@ public sealed class KeyEngine
 
         state.RuleStates = states;
         state.BoundTo = Rules;
+        state.RulesDue = long.MinValue;
         state.UnboundRuleStates = null;
     }
 

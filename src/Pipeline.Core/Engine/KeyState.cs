@@ -31,6 +31,9 @@ public sealed class KeyState
 
     public Dictionary<string, string> Labels { get; } = new(StringComparer.Ordinal);
 
+    /// <summary>The label dictionary last copied into <see cref="Labels"/> (not persisted: only saves copying).</summary>
+    internal IReadOnlyDictionary<string, string>? LabelsSeen { get; set; }
+
     public Dictionary<string, double> LastValues { get; } = new(StringComparer.Ordinal);
 
     /// <summary>Last applied sequence number per partition.</summary>
@@ -43,6 +46,12 @@ public sealed class KeyState
     internal RuleState?[] RuleStates { get; set; } = [];
 
     internal CompiledRules? BoundTo { get; set; }
+
+    /// <summary>
+    /// Earliest event time at which any rule acts on its own (window end, timer); <see cref="long.MinValue"/> when
+    /// unknown. Not persisted: it only lets the engine skip advancing rules that have nothing due.
+    /// </summary>
+    internal long RulesDue { get; set; } = long.MinValue;
 
     /// <summary>Rule states read from a snapshot, by rule fingerprint, waiting to be bound.</summary>
     internal Dictionary<string, byte[]>? UnboundRuleStates { get; set; }

@@ -15,6 +15,8 @@ internal sealed class ThresholdRuntime : RuleRuntime
     private readonly string _subject;
     private readonly RuleOverride[] _overridesBySpecificity;
     private readonly TimeSpan _allowedLateness;
+    private readonly Effective[] _overrideEffects;
+    private readonly Effective _ruleEffect;
 
     public ThresholdRuntime(Rule rule, int index, RuleDefaults defaults)
         : base(rule, index)
@@ -22,6 +24,8 @@ internal sealed class ThresholdRuntime : RuleRuntime
         _metric = rule.Metric ?? throw new ArgumentException($"Rule '{rule.Id}' has no metric.", nameof(rule));
         _subject = rule.Aggregate is { } a ? $"{a}({_metric})" : _metric;
         _overridesBySpecificity = [.. rule.Overrides.OrderByDescending(o => o.Match.Specificity)];
+        _overrideEffects = [.. _overridesBySpecificity.Select(Build)];
+        _ruleEffect = Build(null);
         _allowedLateness = defaults.AllowedLateness;
     }
 
@@ -89,12 +93,17 @@ internal sealed class ThresholdRuntime : RuleRuntime
     public override long NextDeadline(RuleState state)
     {
         var s = (ThresholdState)state;
-        var windows = s.Windows?.NextDeadline(Rule.Window!) ?? long.MaxValue;
+        var windows = s.Windows?.NextDeadline(Rule.Window!, _allowedLateness) ?? long.MaxValue;
         return Math.Min(windows, base.NextDeadline(state));
     }
 
     private void Emit(ApplyContext ctx, ThresholdState s, List<WindowResult> results)
     {
+        if (results.Count == 0)
+        {
+            return;
+        }
+
         // Copy: judging may advance other rules that reuse the shared results list.
         foreach (var r in results.ToArray())
         {
@@ -114,68 +123,116 @@ internal sealed class ThresholdRuntime : RuleRuntime
         Signal signal;
         Severity severity;
         Condition decided;
+        string text;
         var ladder = effective.Ladder;
-        if (ladder.Count > 0)
+        if (ladder.Length > 0)
         {
-            SeverityStep? best = null;
-            foreach (var step in ladder)
+            var best = -1;
+            for (var i = 0; i < ladder.Length; i++)
             {
-                if (step.When.IsMet(value) && (best is null || step.Severity > best.Severity))
+                if (ladder[i].When.IsMet(value) && (best < 0 || ladder[i].Severity > ladder[best].Severity))
                 {
-                    best = step;
+                    best = i;
                 }
             }
 
-            severity = best?.Severity ?? effective.Severity;
-            decided = best?.When ?? ladder.MinBy(l => l.Severity)!.When;
-            signal = best is not null ? Signal.Fire : effective.Clear is { } c ? (c.IsMet(value) ? Signal.Clear : Signal.Hold) : Signal.Clear;
+            severity = best >= 0 ? ladder[best].Severity : effective.Severity;
+            decided = best >= 0 ? ladder[best].When : effective.LeastSevere;
+            text = best >= 0 ? effective.LadderTexts[best] : effective.NotFireText;
+            signal = best >= 0 ? Signal.Fire : effective.Clear is { } c ? (c.IsMet(value) ? Signal.Clear : Signal.Hold) : Signal.Clear;
         }
         else
         {
             var when = effective.When!.Value;
             severity = effective.Severity;
             decided = when;
+            text = effective.WhenText;
             signal = when.IsMet(value) ? Signal.Fire : effective.Clear is { } c ? (c.IsMet(value) ? Signal.Clear : Signal.Hold) : Signal.Clear;
+            if (signal == Signal.Clear && effective.Clear is null)
+            {
+                text = effective.NotFireText;
+            }
         }
 
         if (signal == Signal.Clear && effective.Clear is { } clear)
         {
             decided = clear;
+            text = effective.ClearText;
         }
 
-        var conditionText = signal == Signal.Clear && effective.Clear is null ? $"not {_subject} {decided}" : $"{_subject} {decided}";
-        var evaluation = new Evaluation(ticks, signal, severity, value, conditionText, decided.Threshold, effective.Source, window, evidence, late);
+        var evaluation = new Evaluation(ticks, signal, severity, value, text, decided.Threshold, effective.Source, window, evidence, late);
         if (late)
         {
             ctx.Amend(this, s, evaluation);
         }
         else
         {
-            ctx.Observe(this, s, evaluation, new Alerts.AlertTiming(effective.For, Rule.KeepFiringFor));
+            ctx.Observe(this, s, evaluation, effective.Timing);
         }
     }
 
     private Effective Resolve(string key, IReadOnlyDictionary<string, string> labels)
     {
-        foreach (var o in _overridesBySpecificity)
+        for (var i = 0; i < _overridesBySpecificity.Length; i++)
         {
-            if (o.Match.Matches(key, labels))
+            if (_overridesBySpecificity[i].Match.Matches(key, labels))
             {
-                var ladder = o.Ladder ?? (o.When is not null ? [] : Rule.Ladder);
-                return new Effective(
-                    o.When ?? (o.Ladder is null ? Rule.When : null),
-                    o.Clear ?? Rule.Clear,
-                    ladder,
-                    o.Severity ?? (o.Ladder is { Count: > 0 } l ? l.Max(x => x.Severity) : Rule.Severity),
-                    o.For ?? Rule.For,
-                    "override:" + o.Match.ToString());
+                return _overrideEffects[i];
             }
         }
 
-        return new Effective(Rule.When, Rule.Clear, Rule.Ladder, Rule.Severity, Rule.For, "rule");
+        return _ruleEffect;
     }
 
-    private readonly record struct Effective(Condition? When, Condition? Clear, IReadOnlyList<SeverityStep> Ladder, Severity Severity, TimeSpan For, string Source);
+    private Effective Build(RuleOverride? o)
+    {
+        var rule = Rule;
+        if (o is null)
+        {
+            return new Effective(_subject, rule.When, rule.Clear, rule.Ladder, rule.Severity, new AlertTiming(rule.For, rule.KeepFiringFor), "rule");
+        }
+
+        var ladder = o.Ladder ?? (o.When is not null ? [] : rule.Ladder);
+        return new Effective(
+            _subject,
+            o.When ?? (o.Ladder is null ? rule.When : null),
+            o.Clear ?? rule.Clear,
+            ladder,
+            o.Severity ?? (o.Ladder is { Count: > 0 } l ? l.Max(x => x.Severity) : rule.Severity),
+            new AlertTiming(o.For ?? rule.For, rule.KeepFiringFor),
+            "override:" + o.Match.ToString());
+    }
+
+    /// <summary>The condition in force for a key (rule or override), with its texts built once.</summary>
+    private sealed class Effective
+    {
+        public Effective(string subject, Condition? when, Condition? clear, IReadOnlyList<SeverityStep> ladder, Severity severity, AlertTiming timing, string source)
+        {
+            When = when;
+            Clear = clear;
+            Ladder = [.. ladder];
+            Severity = severity;
+            Timing = timing;
+            Source = source;
+            LeastSevere = Ladder.Length > 0 ? Ladder.MinBy(l => l.Severity)!.When : when ?? default;
+            WhenText = when is { } w ? $"{subject} {w}" : string.Empty;
+            ClearText = clear is { } c ? $"{subject} {c}" : string.Empty;
+            NotFireText = $"not {subject} {(Ladder.Length > 0 ? LeastSevere : when ?? default)}";
+            LadderTexts = [.. Ladder.Select(l => $"{subject} {l.When}")];
+        }
+
+        public Condition? When { get; }
+        public Condition? Clear { get; }
+        public SeverityStep[] Ladder { get; }
+        public Severity Severity { get; }
+        public AlertTiming Timing { get; }
+        public string Source { get; }
+        public Condition LeastSevere { get; }
+        public string WhenText { get; }
+        public string ClearText { get; }
+        public string NotFireText { get; }
+        public string[] LadderTexts { get; }
+    }
 
     private sealed class ThresholdState(WindowSet? windows) : RuleState
     {

@@ -140,11 +140,17 @@ public sealed class WindowSet
         }
 
         // Past end + allowed lateness nothing can amend a window any more.
-        _slots.RemoveAll(s => s.Emitted && s.End + allowedLateness.Ticks <= watermark);
+        for (var i = _slots.Count - 1; i >= 0; i--)
+        {
+            if (_slots[i].Emitted && _slots[i].End + allowedLateness.Ticks <= watermark)
+            {
+                _slots.RemoveAt(i);
+            }
+        }
     }
 
-    /// <summary>The event time at which <see cref="AdvanceTo"/> next emits, or <see cref="long.MaxValue"/>.</summary>
-    public long NextDeadline(WindowSpec spec)
+    /// <summary>The event time at which <see cref="AdvanceTo"/> next acts (emits or forgets a window), or <see cref="long.MaxValue"/>.</summary>
+    public long NextDeadline(WindowSpec spec, TimeSpan allowedLateness)
     {
         ArgumentNullException.ThrowIfNull(spec);
         if (spec.Kind == WindowKind.Session)
@@ -155,10 +161,7 @@ public sealed class WindowSet
         var next = long.MaxValue;
         foreach (var slot in _slots)
         {
-            if (!slot.Emitted)
-            {
-                next = Math.Min(next, slot.End);
-            }
+            next = Math.Min(next, slot.Emitted ? slot.End + allowedLateness.Ticks : slot.End);
         }
 
         return next;

@@ -1,0 +1,281 @@
+using System.Buffers;
+using System.Globalization;
+using System.Text;
+using System.Text.Json;
+using System.Text.Unicode;
+using Pipeline.Core.Events;
+using Pipeline.Core.State;
+
+namespace Pipeline.Local;
+
+/// <summary>
+/// Keeps dead letters in a JSON Lines file, one object per line:
+/// <c>{"id","reason","detail","partition","sequenceNumber","enqueuedTime","recordedAt","encoding","body"}</c>.
+/// The body is the raw text when it is valid UTF-8 (<c>"encoding":"utf-8"</c>) and base64 otherwise
+/// (<c>"encoding":"base64"</c>), so a person can read the file and a tool can recover the exact bytes.
+/// Adding an id that is already in the file changes nothing. Thread-safe.
+/// </summary>
+public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposable, IDisposable
+{
+    private const string Utf8Encoding = "utf-8";
+    private const string Base64Encoding = "base64";
+
+    // Bodies are kept for people to read: non-ASCII text stays as it is instead of \uXXXX escapes.
+    private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
+    private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private FileStream? _stream;
+    private bool _loaded;
+    private bool _disposed;
+
+    public JsonLinesDeadLetterStore(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        Path = System.IO.Path.GetFullPath(path);
+    }
+
+    /// <summary>The full path of the file.</summary>
+    public string Path { get; }
+
+    /// <summary>Dead letters this instance appended (not counting ones already in the file).</summary>
+    public long Written { get; private set; }
+
+    public async Task AddAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(deadLetters);
+        if (deadLetters.Count == 0)
+        {
+            return;
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            await EnsureOpenAsync(cancellationToken).ConfigureAwait(false);
+            var buffer = new ArrayBufferWriter<byte>(deadLetters.Count * 512);
+            var added = new List<string>(deadLetters.Count);
+            foreach (var letter in deadLetters)
+            {
+                ArgumentNullException.ThrowIfNull(letter);
+                ArgumentException.ThrowIfNullOrEmpty(letter.Id);
+                if (_ids.Contains(letter.Id) || added.Contains(letter.Id, StringComparer.Ordinal))
+                {
+                    continue;
+                }
+
+                using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
+                {
+                    Write(writer, letter);
+                }
+
+                buffer.Write("\n"u8);
+                added.Add(letter.Id);
+            }
+
+            if (added.Count == 0)
+            {
+                return;
+            }
+
+            await _stream!.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
+            await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
+
+            // Only ids that reached the file count as stored: a failed write can be retried.
+            _ids.UnionWith(added);
+            Written += added.Count;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public async Task<IReadOnlyList<DeadLetter>> QueryAsync(DateTimeOffset since, DateTimeOffset until, int max, CancellationToken cancellationToken = default)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(max);
+        if (until <= since || max == 0)
+        {
+            return [];
+        }
+
+        await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            ObjectDisposedException.ThrowIf(_disposed, this);
+            var matches = new List<DeadLetter>();
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            await foreach (var letter in ReadFileAsync(Path, cancellationToken).ConfigureAwait(false))
+            {
+                // The first record of an id stands, as in AddAsync (a file may hold copies from an earlier process).
+                if (seen.Add(letter.Id) && letter.RecordedAt >= since && letter.RecordedAt < until)
+                {
+                    matches.Add(letter);
+                }
+            }
+
+            return matches
+                .OrderBy(d => d.RecordedAt.UtcTicks)
+                .ThenBy(d => d.Id, StringComparer.Ordinal)
+                .Take(max)
+                .ToList();
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    /// <summary>Reads every well-formed record of a dead-letter file; a torn last line (a crash mid-write) is skipped.</summary>
+    public static async IAsyncEnumerable<DeadLetter> ReadFileAsync(string path,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken = default)
+    {
+        if (!File.Exists(path))
+        {
+            yield break;
+        }
+
+        var stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite | FileShare.Delete, 64 * 1024, useAsync: true);
+        await using (stream.ConfigureAwait(false))
+        {
+            using var reader = new StreamReader(stream, Encoding.UTF8);
+            while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+            {
+                if (TryParse(line, out var letter))
+                {
+                    yield return letter;
+                }
+            }
+        }
+    }
+
+    /// <summary>Parses one line written by this store.</summary>
+    public static bool TryParse(string line, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out DeadLetter? letter)
+    {
+        letter = null;
+        if (string.IsNullOrWhiteSpace(line))
+        {
+            return false;
+        }
+
+        try
+        {
+            using var document = JsonDocument.Parse(line);
+            var root = document.RootElement;
+            var encoding = root.TryGetProperty("encoding", out var e) ? e.GetString() : Utf8Encoding;
+            var bodyText = root.GetProperty("body").GetString() ?? string.Empty;
+            byte[] body = encoding == Base64Encoding ? Convert.FromBase64String(bodyText) : Encoding.UTF8.GetBytes(bodyText);
+            if (!Enum.TryParse<DeadLetterReason>(root.GetProperty("reason").GetString(), ignoreCase: true, out var reason))
+            {
+                return false;
+            }
+
+            letter = new DeadLetter(
+                root.GetProperty("id").GetString() ?? string.Empty,
+                body,
+                new SourcePosition(
+                    root.GetProperty("partition").GetString() ?? string.Empty,
+                    root.GetProperty("sequenceNumber").GetInt64(),
+                    root.GetProperty("enqueuedTime").GetDateTimeOffset()),
+                reason,
+                root.GetProperty("detail").GetString() ?? string.Empty,
+                root.GetProperty("recordedAt").GetDateTimeOffset());
+            return letter.Id.Length > 0;
+        }
+        catch (Exception ex) when (ex is JsonException or FormatException or KeyNotFoundException or InvalidOperationException)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>Writes one dead letter as a JSON object.</summary>
+    public static void Write(Utf8JsonWriter writer, DeadLetter letter)
+    {
+        ArgumentNullException.ThrowIfNull(writer);
+        ArgumentNullException.ThrowIfNull(letter);
+        writer.WriteStartObject();
+        writer.WriteString("id", letter.Id);
+        writer.WriteString("reason", JsonNamingPolicy.CamelCase.ConvertName(letter.Reason.ToString()));
+        writer.WriteString("detail", letter.Detail);
+        writer.WriteString("partition", letter.Source.Partition);
+        writer.WriteNumber("sequenceNumber", letter.Source.SequenceNumber);
+        writer.WriteString("enqueuedTime", Format(letter.Source.EnqueuedTime));
+        writer.WriteString("recordedAt", Format(letter.RecordedAt));
+        var body = letter.Body.Span;
+        if (Utf8.IsValid(body))
+        {
+            writer.WriteString("encoding", Utf8Encoding);
+            writer.WriteString("body", body);
+        }
+        else
+        {
+            writer.WriteString("encoding", Base64Encoding);
+            writer.WriteBase64String("body", body);
+        }
+
+        writer.WriteEndObject();
+    }
+
+    // UTC with all seven fractional digits: records sort as text and round-trip to the tick.
+    private static string Format(DateTimeOffset time) =>
+        time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
+
+    private async Task EnsureOpenAsync(CancellationToken cancellationToken)
+    {
+        if (!_loaded)
+        {
+            // Ids already in the file (an earlier run) are not written twice.
+            await foreach (var letter in ReadFileAsync(Path, cancellationToken).ConfigureAwait(false))
+            {
+                _ids.Add(letter.Id);
+            }
+
+            _loaded = true;
+        }
+
+        if (_stream is null)
+        {
+            var directory = System.IO.Path.GetDirectoryName(Path);
+            if (!string.IsNullOrEmpty(directory))
+            {
+                Directory.CreateDirectory(directory);
+            }
+
+            _stream = new FileStream(Path, FileMode.Append, FileAccess.Write, FileShare.ReadWrite, 64 * 1024, useAsync: true);
+        }
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _gate.WaitAsync().ConfigureAwait(false);
+        try
+        {
+            _disposed = true;
+            if (_stream is not null)
+            {
+                await _stream.DisposeAsync().ConfigureAwait(false);
+                _stream = null;
+            }
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+
+    public void Dispose()
+    {
+        _gate.Wait();
+        try
+        {
+            _disposed = true;
+            _stream?.Dispose();
+            _stream = null;
+        }
+        finally
+        {
+            _gate.Release();
+        }
+    }
+}

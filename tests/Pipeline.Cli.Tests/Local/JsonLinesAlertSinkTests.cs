@@ -1,0 +1,95 @@
+using System.Text.Json;
+using Pipeline.Core.Alerts;
+using Pipeline.Local;
+using static Pipeline.Cli.Tests.Local.Samples;
+
+namespace Pipeline.Cli.Tests.Local;
+
+public sealed class JsonLinesAlertSinkTests
+{
+    [Fact]
+    public async Task Each_alert_is_one_CloudEvent_line()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using (var sink = new JsonLinesAlertSink(path))
+        {
+            await sink.PublishAsync([Alert("a1"), Alert("a2", AlertTransitionKind.Resolved, T0.AddMinutes(5))]);
+        }
+
+        var lines = await File.ReadAllLinesAsync(path);
+        Assert.Equal(2, lines.Length);
+        using var first = JsonDocument.Parse(lines[0]);
+        Assert.Equal("1.0", first.RootElement.GetProperty("specversion").GetString());
+        Assert.Equal("a1", first.RootElement.GetProperty("id").GetString());
+        Assert.Equal("Pipeline.Alert.Fired", first.RootElement.GetProperty("type").GetString());
+        Assert.Equal("devices/chiller-17/rules/overheat", first.RootElement.GetProperty("subject").GetString());
+        Assert.Equal("2025-03-01T12:00:00.0000000Z", first.RootElement.GetProperty("time").GetString());
+        using var second = JsonDocument.Parse(lines[1]);
+        Assert.Equal("Pipeline.Alert.Resolved", second.RootElement.GetProperty("type").GetString());
+        Assert.Equal("2025-03-01T12:05:00.0000000Z", second.RootElement.GetProperty("time").GetString());
+    }
+
+    [Fact]
+    public async Task Appends_by_default_and_truncates_when_asked()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using (var sink = new JsonLinesAlertSink(path))
+        {
+            await sink.PublishAsync([Alert("a1")]);
+        }
+
+        await using (var sink = new JsonLinesAlertSink(path))
+        {
+            await sink.PublishAsync([Alert("a2")]);
+        }
+
+        Assert.Equal(["a1", "a2"], (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id));
+
+        await using (var sink = new JsonLinesAlertSink(path, append: false))
+        {
+            await sink.PublishAsync([Alert("a3")]);
+        }
+
+        Assert.Equal(["a3"], (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task A_returned_publish_is_already_readable_from_the_file()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using var sink = new JsonLinesAlertSink(path);
+
+        await sink.PublishAsync([Alert("a1")]);
+
+        // Read while the sink still holds the file open: the batch was flushed before PublishAsync returned.
+        Assert.Equal(["a1"], (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task Concurrent_batches_stay_contiguous_and_nothing_is_lost()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using (var sink = new JsonLinesAlertSink(path))
+        {
+            await Task.WhenAll(Enumerable.Range(0, 6).Select(p => Task.Run(async () =>
+            {
+                for (var b = 0; b < 15; b++)
+                {
+                    await sink.PublishAsync([Alert($"p{p}-b{b}-0"), Alert($"p{p}-b{b}-1")]);
+                }
+            })));
+        }
+
+        var ids = (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id).ToList();
+        Assert.Equal(6 * 15 * 2, ids.Count);
+        for (var i = 0; i < ids.Count; i += 2)
+        {
+            Assert.EndsWith("-0", ids[i], StringComparison.Ordinal);
+            Assert.Equal(ids[i][..^2] + "-1", ids[i + 1]);
+        }
+    }
+}
