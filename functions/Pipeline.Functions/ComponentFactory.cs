@@ -3,6 +3,7 @@ using Pipeline.Azure;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
+using Pipeline.Local;
 
 namespace Pipeline.Functions;
 
@@ -50,6 +51,11 @@ public static class ComponentFactory
         IDeadLetterStore deadLetters;
         switch (settings.DeadLettersKind)
         {
+            case "jsonl":
+                var jsonLetters = new JsonLinesDeadLetterStore(settings.DeadLettersPath);
+                owned.Add(jsonLetters);
+                deadLetters = jsonLetters;
+                break;
             case "memory":
                 deadLetters = new MemoryDeadLetterStore();
                 break;
@@ -71,14 +77,22 @@ public static class ComponentFactory
         {
             sinks.Add(kind switch
             {
+                "jsonl" => Own(owned, new JsonLinesAlertSink(settings.AlertsPath)),
                 "memory" => new MemoryAlertSink(),
+                "webhook" => new WebhookAlertSink(Own(owned, new HttpClient()),
+                    Absolute(settings.AlertsWebhookUrl, "Pipeline__Alerts__WebhookUrl", "the CloudEvents webhook URL"), timeProvider: time),
                 "eventgrid" => new EventGridAlertSink(
                     Absolute(settings.AlertsTopicEndpoint, "Pipeline__Alerts__TopicEndpoint", "the Event Grid topic endpoint"), credential.Value),
                 _ => throw Unknown("Alerts", kind, "jsonl, memory, eventgrid, webhook"),
             });
         }
 
-        var alerts = sinks.Count == 1 ? sinks[0] : throw new InvalidOperationException("Pipeline__Alerts__Kind names no sink.");
+        var alerts = sinks.Count switch
+        {
+            0 => throw new InvalidOperationException("Pipeline__Alerts__Kind names no sink."),
+            1 => sinks[0],
+            _ => new FanOutAlertSink(sinks),
+        };
         description["alerts"] = settings.AlertsKind;
 
         IRuleStore rules;
@@ -117,6 +131,13 @@ public static class ComponentFactory
         }
 
         return components;
+    }
+
+    private static T Own<T>(List<object> owned, T resource)
+        where T : notnull
+    {
+        owned.Add(resource);
+        return resource;
     }
 
     /// <summary>Service URIs with the managed identity, or (local runs against Azurite only) a connection string.</summary>
