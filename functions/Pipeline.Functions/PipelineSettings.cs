@@ -31,7 +31,7 @@ public sealed record PipelineSettings
     /// <summary><c>jsonl</c>, <c>memory</c> or <c>tables</c>.</summary>
     public string DeadLettersKind { get; init; } = "jsonl";
 
-    public string DeadLettersPath { get; init; } = "deadletters.jsonl";
+    public string DeadLettersPath { get; init; } = "dead-letters.jsonl";
 
     public string? DeadLettersTableServiceUri { get; init; }
 

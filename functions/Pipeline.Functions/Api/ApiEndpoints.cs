@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
@@ -21,6 +22,10 @@ internal static partial class ApiEndpoints
     /// <summary>Largest rule file <c>PUT /api/rules</c> accepts.</summary>
     public const int MaxRulesBytes = 1024 * 1024;
 
+    // Responses are application/json, never embedded in HTML: keep quotes and < > readable in rule error messages.
+    private static readonly ApiJsonContext s_json = new(new JsonSerializerOptions(ApiJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
+    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static void Map(IEndpointRouteBuilder app, PipelineRuntime runtime, ILogger logger)
     {
         app.MapGet("/api/devices/{id}", context => GuardAsync(context, logger, () => GetDeviceAsync(context, runtime)));
@@ -37,11 +42,11 @@ internal static partial class ApiEndpoints
         var view = await ready.Processor.GetKeyAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (view is null)
         {
-            await WriteJsonAsync(context, StatusCodes.Status404NotFound, new ErrorResponse($"No device '{id}' has been seen."), ApiJsonContext.Default.ErrorResponse).ConfigureAwait(false);
+            await WriteJsonAsync(context, StatusCodes.Status404NotFound, new ErrorResponse($"No device '{id}' has been seen."), s_json.ErrorResponse).ConfigureAwait(false);
             return;
         }
 
-        await WriteJsonAsync(context, StatusCodes.Status200OK, view, ApiJsonContext.Default.KeyView).ConfigureAwait(false);
+        await WriteJsonAsync(context, StatusCodes.Status200OK, view, s_json.KeyView).ConfigureAwait(false);
     }
 
     private static async Task GetAlertsAsync(HttpContext context, PipelineRuntime runtime)
@@ -87,7 +92,7 @@ internal static partial class ApiEndpoints
 
         // Each alert is written as the CloudEvent it was published as.
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
         {
             writer.WriteStartObject();
             writer.WriteString("status", status);
@@ -119,7 +124,7 @@ internal static partial class ApiEndpoints
         var stored = await ready.Components.Rules.GetActiveAsync(context.RequestAborted).ConfigureAwait(false);
         var source = stored is null ? null : new RuleSourceResponse(stored.Version, stored.Format, stored.UpdatedAt, stored.Text);
         await WriteJsonAsync(context, StatusCodes.Status200OK, new RulesResponse(rules.Version, [.. rules.Rules.Select(r => r.Id)], source),
-            ApiJsonContext.Default.RulesResponse).ConfigureAwait(false);
+            s_json.RulesResponse).ConfigureAwait(false);
     }
 
     private static async Task PutRulesAsync(HttpContext context, PipelineRuntime runtime)
@@ -128,7 +133,7 @@ internal static partial class ApiEndpoints
         if (body is not { } bytes)
         {
             await WriteJsonAsync(context, StatusCodes.Status413PayloadTooLarge,
-                new ErrorResponse($"A rule file may be at most {MaxRulesBytes} bytes."), ApiJsonContext.Default.ErrorResponse).ConfigureAwait(false);
+                new ErrorResponse($"A rule file may be at most {MaxRulesBytes} bytes."), s_json.ErrorResponse).ConfigureAwait(false);
             return;
         }
 
@@ -150,13 +155,13 @@ internal static partial class ApiEndpoints
             var errors = result.Errors.Select(e => new RuleErrorResponse(e.RuleId, e.Field, e.Message, e.Line, e.ToString())).ToList();
             await WriteJsonAsync(context, StatusCodes.Status400BadRequest,
                 new RulesRejectedResponse($"The rule set is invalid ({errors.Count} error(s)); the previous rules stay active.", ready.Processor.Rules.Version, errors),
-                ApiJsonContext.Default.RulesRejectedResponse).ConfigureAwait(false);
+                s_json.RulesRejectedResponse).ConfigureAwait(false);
             return;
         }
 
         var rules = result.RuleSet!;
         await WriteJsonAsync(context, StatusCodes.Status200OK, new RulesAcceptedResponse(rules.Version, [.. rules.Rules.Select(r => r.Id)]),
-            ApiJsonContext.Default.RulesAcceptedResponse).ConfigureAwait(false);
+            s_json.RulesAcceptedResponse).ConfigureAwait(false);
     }
 
     private static async Task GetHealthAsync(HttpContext context, PipelineRuntime runtime)
@@ -167,7 +172,7 @@ internal static partial class ApiEndpoints
             ? new HealthResponse(runtime.Status, runtime.Error, null, null, null, null)
             : new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version, ready.Components.Description, ready.Processor.Totals);
         await WriteJsonAsync(context, ready is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK, response,
-            ApiJsonContext.Default.HealthResponse).ConfigureAwait(false);
+            s_json.HealthResponse).ConfigureAwait(false);
     }
 
     /// <summary>The rule file syntax a request's Content-Type names; anything else is detected from the text.</summary>
@@ -194,12 +199,12 @@ internal static partial class ApiEndpoints
         {
             LogApiFailed(logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, ex);
             await WriteJsonAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse(ex.GetBaseException().Message),
-                ApiJsonContext.Default.ErrorResponse).ConfigureAwait(false);
+                s_json.ErrorResponse).ConfigureAwait(false);
         }
     }
 
     private static Task BadRequestAsync(HttpContext context, string error) =>
-        WriteJsonAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse(error), ApiJsonContext.Default.ErrorResponse);
+        WriteJsonAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse(error), s_json.ErrorResponse);
 
     private static Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
     {
