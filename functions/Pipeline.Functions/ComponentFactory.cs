@@ -14,7 +14,6 @@ public static class ComponentFactory
     {
         ArgumentNullException.ThrowIfNull(settings);
         ArgumentNullException.ThrowIfNull(time);
-        var description = new Dictionary<string, string>(StringComparer.Ordinal);
         var rulesText = File.Exists(settings.RulesPath)
             ? await File.ReadAllTextAsync(settings.RulesPath, cancellationToken).ConfigureAwait(false)
             : throw new InvalidOperationException($"The rule file '{settings.RulesPath}' does not exist (Pipeline__Rules__Path).");
@@ -22,6 +21,26 @@ public static class ComponentFactory
         // One credential for every Azure client, created only when a port needs it (memory/jsonl runs never do).
         var credential = new Lazy<TokenCredential>(() => AzureCredentials.Create(settings.ClientId));
         var owned = new List<object>();
+        try
+        {
+            return await CreateAsync(settings, time, rulesText, credential, owned, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Files and clients opened before the failure are closed; the next invocation starts over.
+            foreach (var resource in owned)
+            {
+                (resource as IDisposable)?.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<PipelineComponents> CreateAsync(PipelineSettings settings, TimeProvider time, string rulesText,
+        Lazy<TokenCredential> credential, List<object> owned, CancellationToken cancellationToken)
+    {
+        var description = new Dictionary<string, string>(StringComparer.Ordinal);
 
         IStateStore state;
         IAlertHistory history;

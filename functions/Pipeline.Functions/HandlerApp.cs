@@ -44,10 +44,20 @@ public static class HandlerApp
             kestrel.Limits.MaxRequestBodySize = null;
             kestrel.AddServerHeader = false;
         });
+        builder.Logging.ClearProviders();
         if (options.Logging is { } logging)
         {
-            builder.Logging.ClearProviders();
             logging(builder.Logging);
+        }
+        else
+        {
+            // The host captures the handler's stdout line by line into its own log: one line per entry.
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+                console.UseUtcTimestamp = true;
+            });
         }
 
         builder.Services.AddSingleton(options.Time);
