@@ -76,6 +76,7 @@ public sealed class AlertLifecycle
                 EpisodeStartTicks = e.Ticks;
                 EpisodeId = Hashing.StableId("episode", ruleId, key, e.Ticks.ToString(System.Globalization.CultureInfo.InvariantCulture));
                 Status = AlertStatus.Pending;
+                Severity = e.Severity;
                 ClearSinceTicks = None;
                 LastValue = e.Value;
                 if (timing.For <= TimeSpan.Zero)
@@ -87,6 +88,7 @@ public sealed class AlertLifecycle
 
             case (AlertStatus.Pending, Signal.Fire):
                 LastValue = e.Value;
+                Severity = e.Severity;
                 if (e.Ticks - EpisodeStartTicks >= timing.For.Ticks)
                 {
                     Fire(e, observer);
@@ -137,9 +139,20 @@ public sealed class AlertLifecycle
         }
     }
 
-    /// <summary>Event time reached <paramref name="ticks"/> without a new evaluation: ends keepFiringFor when due.</summary>
+    /// <summary>
+    /// Event time reached <paramref name="ticks"/> without a new evaluation: completes a <c>for</c> whose condition
+    /// nothing contradicted (the key's time moves on even while it is silent), and ends keepFiringFor when due.
+    /// </summary>
     public void AdvanceTo(long ticks, AlertTiming timing, ITransitionObserver observer)
     {
+        ArgumentNullException.ThrowIfNull(observer);
+        if (Status == AlertStatus.Pending && ticks - EpisodeStartTicks >= timing.For.Ticks)
+        {
+            var at = EpisodeStartTicks + timing.For.Ticks;
+            Fire(new Evaluation(at, Signal.Fire, Severity, LastValue, string.Empty, null, string.Empty, null, new AlertEvidence(0, -1, -1, string.Empty)), observer);
+            return;
+        }
+
         if (Status == AlertStatus.Firing && ClearSinceTicks != None && ticks - ClearSinceTicks >= timing.KeepFiringFor.Ticks)
         {
             var at = ClearSinceTicks + timing.KeepFiringFor.Ticks;
@@ -149,8 +162,12 @@ public sealed class AlertLifecycle
     }
 
     /// <summary>The next event time at which <see cref="AdvanceTo"/> would act, or <see cref="long.MaxValue"/>.</summary>
-    public long NextDeadline(AlertTiming timing) =>
-        Status == AlertStatus.Firing && ClearSinceTicks != None ? ClearSinceTicks + timing.KeepFiringFor.Ticks : long.MaxValue;
+    public long NextDeadline(AlertTiming timing) => Status switch
+    {
+        AlertStatus.Pending => EpisodeStartTicks + timing.For.Ticks,
+        AlertStatus.Firing when ClearSinceTicks != None => ClearSinceTicks + timing.KeepFiringFor.Ticks,
+        _ => long.MaxValue,
+    };
 
     /// <summary>A late event changed the value of the window that decided this firing alert.</summary>
     public void Amend(in Evaluation e, ITransitionObserver observer)

@@ -42,9 +42,10 @@ internal sealed class CompositeRuntime(Rule rule, int index, CompositeSpec spec)
         }
 
         var holds = spec.Mode == CompositeMode.All ? firing == Parts.Length : firing > 0;
-        var evaluation = new Evaluation(ticks, holds ? Signal.Fire : Signal.Clear, Rule.Severity, firing, DescribeCondition(), Parts.Length,
-            "rule", null, new AlertEvidence(firing, -1, -1, string.Empty));
-        ctx.Observe(this, state, evaluation, Timing);
+        var (severity, timing, source) = Resolve(ctx.State.Key, ctx.State.Labels);
+        var evaluation = new Evaluation(ticks, holds ? Signal.Fire : Signal.Clear, severity, firing, DescribeCondition(), Parts.Length,
+            source, null, new AlertEvidence(firing, -1, -1, string.Empty));
+        ctx.Observe(this, state, evaluation, timing);
     }
 
     private sealed class State : RuleState;

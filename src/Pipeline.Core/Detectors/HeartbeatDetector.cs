@@ -11,7 +11,12 @@ namespace Pipeline.Core.Detectors;
 /// </summary>
 internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorSpec spec) : RuleRuntime(rule, index)
 {
+    private readonly HashSet<string> _expected = new(spec.Expected, StringComparer.Ordinal);
+
     public override string DescribeCondition() => $"no data for {spec.Timeout}";
+
+    /// <summary>Devices named in <c>expected</c> are watched even though their labels are unknown until they report.</summary>
+    public override bool Matches(string key, IReadOnlyDictionary<string, string> labels) => _expected.Contains(key) || base.Matches(key, labels);
 
     public override RuleState NewState(KeyState key) => new State { LastSeenTicks = key.MaxEventTicks == long.MinValue ? long.MinValue : key.MaxEventTicks };
 
@@ -33,20 +38,22 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
             s.Partition = e.Source.Partition;
         }
 
-        var evaluation = new Evaluation(ticks, Signal.Clear, Rule.Severity, TimeSpan.Zero.TotalSeconds, "data received after silence", spec.Timeout.TotalSeconds,
-            "rule", null, Evidence(e));
-        ctx.Observe(this, s, evaluation, Timing);
+        var (severity, timing, source) = Resolve(ctx.State.Key, ctx.State.Labels);
+        var evaluation = new Evaluation(ticks, Signal.Clear, severity, TimeSpan.Zero.TotalSeconds, "data received after silence", spec.Timeout.TotalSeconds,
+            source, null, Evidence(e));
+        ctx.Observe(this, s, evaluation, timing);
     }
 
     public override void AdvanceTo(ApplyContext ctx, RuleState state, long ticks)
     {
         var s = (State)state;
         var deadline = Deadline(s);
-        if (deadline != long.MaxValue && ticks >= deadline && s.Alert.Status != AlertStatus.Firing)
+        if (deadline != long.MaxValue && ticks >= deadline && s.Alert.Status is AlertStatus.Inactive or AlertStatus.Resolved)
         {
-            var evaluation = new Evaluation(deadline, Signal.Fire, Rule.Severity, spec.Timeout.TotalSeconds, DescribeCondition(), spec.Timeout.TotalSeconds,
-                "rule", null, new AlertEvidence(0, s.LastSequence, s.LastSequence, s.Partition));
-            ctx.Observe(this, s, evaluation, Timing);
+            var (severity, timing, source) = Resolve(ctx.State.Key, ctx.State.Labels);
+            var evaluation = new Evaluation(deadline, Signal.Fire, severity, spec.Timeout.TotalSeconds, DescribeCondition(), spec.Timeout.TotalSeconds,
+                source, null, new AlertEvidence(0, s.LastSequence, s.LastSequence, s.Partition));
+            ctx.Observe(this, s, evaluation, timing);
         }
 
         base.AdvanceTo(ctx, state, ticks);
@@ -55,14 +62,14 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
     public override long NextDeadline(RuleState state)
     {
         var s = (State)state;
-        var own = s.Alert.Status == AlertStatus.Firing ? long.MaxValue : Deadline(s);
+        var own = s.Alert.Status is AlertStatus.Inactive or AlertStatus.Resolved ? Deadline(s) : long.MaxValue;
         return Math.Min(own, base.NextDeadline(state));
     }
 
-    // While pending (a `for` on top of the timeout) the next deadline is the end of the `for`.
-    private long Deadline(State s) => s.Alert.Status == AlertStatus.Pending
-        ? s.Alert.EpisodeStartTicks + Rule.For.Ticks
-        : s.LastSeenTicks == long.MinValue ? long.MaxValue : s.LastSeenTicks + spec.Timeout.Ticks;
+    // While pending (a `for` on top of the timeout) the lifecycle's own deadline completes it.
+    private long Deadline(State s) => s.Alert.Status == AlertStatus.Pending || s.LastSeenTicks == long.MinValue
+        ? long.MaxValue
+        : s.LastSeenTicks + spec.Timeout.Ticks;
 
     internal sealed class State : RuleState
     {

@@ -41,8 +41,9 @@ internal abstract class MetricDetectorRuntime<TState>(Rule rule, int index) : Ru
             return; // warming up: no verdict either way
         }
 
-        var evaluation = new Evaluation(e.Timestamp.UtcTicks, sig, Rule.Severity, score, Condition, threshold, "rule", null, Evidence(e));
-        ctx.Observe(this, s, evaluation, Timing);
+        var (severity, timing, source) = Resolve(ctx.State.Key, ctx.State.Labels);
+        var evaluation = new Evaluation(e.Timestamp.UtcTicks, sig, severity, score, Condition, threshold, source, null, Evidence(e));
+        ctx.Observe(this, s, evaluation, timing);
     }
 
     /// <summary>Updates the detector with a value; returns the verdict (null while warming up), the score and its threshold.</summary>

@@ -81,6 +81,9 @@ public sealed class CompiledRules
             HeartbeatDetectorSpec h => new HeartbeatDetector(rule, index, h),
             FlatlineDetectorSpec f => new FlatlineDetector(rule, index, f),
             RateOfChangeDetectorSpec r => new RateOfChangeDetector(rule, index, r),
+            MadDetectorSpec m => new RobustDeviationDetector(rule, index, m.History, m.Threshold, m.Warmup, SpikeMode.Both, "mad"),
+            SpikeAndDipDetectorSpec s => new RobustDeviationDetector(rule, index, s.History, s.Threshold, s.Warmup, s.Mode, "spikeAndDip"),
+            ChangePointDetectorSpec c => new ChangePointDetector(rule, index, c),
             _ => throw new ArgumentException($"Rule '{rule.Id}' has an unknown detector '{rule.Detector?.Kind}'.", nameof(rule)),
         },
     };

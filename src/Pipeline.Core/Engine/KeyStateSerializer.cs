@@ -168,6 +168,7 @@ public static class KeyStateSerializer
             w.Write(value);
         }
 
+        // Raw bodies are not kept: a buffered event is never dead-lettered (lateness is decided on arrival).
         // Buffered events almost always carry the key's labels: store a flag instead of a copy then.
         var same = SameLabels(e.Labels, keyLabels);
         w.Write(same);
@@ -176,8 +177,6 @@ public static class KeyStateSerializer
             WriteMap(w, e.Labels);
         }
 
-        w.Write(e.RawBody.Length);
-        w.Write(e.RawBody.Span);
     }
 
     private static Telemetry ReadEvent(BinaryReader r, string key, Dictionary<string, string> keyLabels)
@@ -204,12 +203,8 @@ public static class KeyStateSerializer
             ReadMap(r, labels);
         }
 
-        var raw = r.ReadBytes(r.ReadInt32());
         return new Telemetry(key, new DateTimeOffset(ticks, TimeSpan.Zero), metrics, labels,
-            new SourcePosition(partition, sequence, new DateTimeOffset(enqueued, TimeSpan.Zero)))
-        {
-            RawBody = raw,
-        };
+            new SourcePosition(partition, sequence, new DateTimeOffset(enqueued, TimeSpan.Zero)));
     }
 
     private static bool SameLabels(IReadOnlyDictionary<string, string> a, IReadOnlyDictionary<string, string> b)

@@ -48,7 +48,32 @@ internal abstract class RuleRuntime(Rule rule, int index)
     /// <summary>The next event time at which <see cref="AdvanceTo"/> acts, or <see cref="long.MaxValue"/>.</summary>
     public virtual long NextDeadline(RuleState state) => state.Alert.NextDeadline(Timing);
 
-    public bool Matches(string key, IReadOnlyDictionary<string, string> labels) => Rule.Match.Labels.Count == 0 || Rule.Match.Matches(key, labels);
+    /// <summary>
+    /// Severity, timing and source for a key, from the most specific matching override (detector and composite
+    /// rules can override <c>severity</c> and <c>for</c>; threshold rules resolve their own, richer overrides).
+    /// </summary>
+    protected (Severity Severity, AlertTiming Timing, string Source) Resolve(string key, IReadOnlyDictionary<string, string> labels)
+    {
+        if (Rule.Overrides.Count == 0)
+        {
+            return (Rule.Severity, Timing, "rule");
+        }
+
+        RuleOverride? best = null;
+        foreach (var o in Rule.Overrides)
+        {
+            if (o.Match.Matches(key, labels) && (best is null || o.Match.Specificity > best.Match.Specificity))
+            {
+                best = o;
+            }
+        }
+
+        return best is null
+            ? (Rule.Severity, Timing, "rule")
+            : (best.Severity ?? Rule.Severity, new AlertTiming(best.For ?? Rule.For, Rule.KeepFiringFor), "override:" + best.Match);
+    }
+
+    public virtual bool Matches(string key, IReadOnlyDictionary<string, string> labels) => Rule.Match.Labels.Count == 0 || Rule.Match.Matches(key, labels);
 
     protected static AlertEvidence Evidence(Telemetry e) => new(1, e.Source.SequenceNumber, e.Source.SequenceNumber, e.Source.Partition);
 }

@@ -119,7 +119,7 @@ internal sealed class ThresholdRuntime : RuleRuntime
 
     private void Judge(ApplyContext ctx, ThresholdState s, long ticks, double value, Time.TimeInterval? window, AlertEvidence evidence, bool late)
     {
-        var effective = Resolve(ctx.State.Key, ctx.State.Labels);
+        var effective = ResolveEffective(ctx.State.Key, ctx.State.Labels);
         Signal signal;
         Severity severity;
         Condition decided;
@@ -171,7 +171,7 @@ internal sealed class ThresholdRuntime : RuleRuntime
         }
     }
 
-    private Effective Resolve(string key, IReadOnlyDictionary<string, string> labels)
+    private Effective ResolveEffective(string key, IReadOnlyDictionary<string, string> labels)
     {
         for (var i = 0; i < _overridesBySpecificity.Length; i++)
         {

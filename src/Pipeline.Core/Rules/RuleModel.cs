@@ -273,3 +273,40 @@ public sealed record RateOfChangeDetectorSpec(double MaxPerSecond) : DetectorSpe
 {
     public override string Kind => "rateOfChange";
 }
+
+/// <summary>
+/// Robust z-score: |x − median| / (1.4826 · MAD) over the previous <see cref="History"/> values. Unlike the
+/// mean and standard deviation, the median and MAD are not dragged along by the outliers they should detect.
+/// </summary>
+public sealed record MadDetectorSpec(int History, double Threshold, int Warmup) : DetectorSpec
+{
+    public override string Kind => "mad";
+}
+
+public enum SpikeMode
+{
+    Both,
+    Spikes,
+    Dips,
+}
+
+/// <summary>
+/// Short-lived spikes and/or dips (as Azure Stream Analytics' AnomalyDetection_SpikeAndDip): a value more than
+/// <see cref="Threshold"/> robust deviations above (spike) or below (dip) the median of the previous
+/// <see cref="History"/> values. The alert resolves at the next ordinary value.
+/// </summary>
+public sealed record SpikeAndDipDetectorSpec(int History, double Threshold, int Warmup, SpikeMode Mode) : DetectorSpec
+{
+    public override string Kind => "spikeAndDip";
+}
+
+/// <summary>
+/// A persistent shift of level (CUSUM, as Azure Stream Analytics' AnomalyDetection_ChangePoint): the baseline
+/// mean and deviation are learned from <see cref="Warmup"/> values; the cumulative sums of standardized deviations
+/// beyond the allowance <see cref="Drift"/> exceeding <see cref="Threshold"/> mark a change point. The alert fires
+/// there and resolves once a new baseline has been learned from the next <see cref="Warmup"/> values.
+/// </summary>
+public sealed record ChangePointDetectorSpec(double Threshold, double Drift, int Warmup) : DetectorSpec
+{
+    public override string Kind => "changePoint";
+}

@@ -38,6 +38,9 @@ internal sealed partial class RuleSetReader
         ("heartbeat", ["kind", "timeout", "expected"]),
         ("flatline", ["kind", "duration", "tolerance"]),
         ("rateOfChange", ["kind", "maxPerSecond"]),
+        ("mad", ["kind", "history", "threshold", "warmup"]),
+        ("spikeAndDip", ["kind", "history", "threshold", "warmup", "mode"]),
+        ("changePoint", ["kind", "threshold", "drift", "warmup"]),
     ];
 
     private static readonly (string Name, AggregateKind Kind)[] Aggregates =
@@ -59,6 +62,10 @@ internal sealed partial class RuleSetReader
     private const double DefaultThreshold = 4;
     private const int DefaultWarmup = 30;
     private const double DefaultAlpha = 0.1;
+    private const double DefaultRobustThreshold = 3.5;
+    private const int DefaultSpikeHistory = 120;
+    private const double DefaultChangeThreshold = 5;
+    private const double DefaultChangeDrift = 0.5;
 
     private readonly List<RuleError> _errors = [];
 
@@ -1013,9 +1020,42 @@ internal sealed partial class RuleSetReader
                     break;
                 }
 
-            default:
+            case "rateOfChange":
                 spec = new RateOfChangeDetectorSpec(RequiredNumber("maxPerSecond", v => v > 0, "a number > 0 (units per second)"));
                 break;
+
+            case "mad":
+                {
+                    var history = WholeField("history", DefaultZScoreHistory, v => v is >= 3 and <= MaxHistory, $"a whole number from 3 to {Invariant(MaxHistory)}");
+                    var threshold = NumberField("threshold", DefaultRobustThreshold, v => v > 0, "a number > 0 (robust deviations)");
+                    spec = new MadDetectorSpec(history, threshold, Warmup(history, ok));
+                    break;
+                }
+
+            case "spikeAndDip":
+                {
+                    var history = WholeField("history", DefaultSpikeHistory, v => v is >= 3 and <= MaxHistory, $"a whole number from 3 to {Invariant(MaxHistory)}");
+                    var threshold = NumberField("threshold", DefaultRobustThreshold, v => v > 0, "a number > 0 (robust deviations)");
+                    var mode = SpikeMode.Both;
+                    if (Optional(fields, "mode") is { } modeNode)
+                    {
+                        var parsed = Named(modeNode, ruleId, "detector.mode", [("both", SpikeMode.Both), ("spikes", SpikeMode.Spikes), ("dips", SpikeMode.Dips)], "mode");
+                        ok &= parsed is not null;
+                        mode = parsed ?? SpikeMode.Both;
+                    }
+
+                    spec = new SpikeAndDipDetectorSpec(history, threshold, Warmup(history, ok), mode);
+                    break;
+                }
+
+            default:
+                {
+                    var threshold = NumberField("threshold", DefaultChangeThreshold, v => v > 0, "a number > 0 (cumulative standard deviations)");
+                    var drift = NumberField("drift", DefaultChangeDrift, v => v >= 0, "a number ≥ 0 (standard deviations allowed per value)");
+                    var warmup = WholeField("warmup", DefaultWarmup, v => v is >= 2 and <= MaxHistory, $"a whole number from 2 to {Invariant(MaxHistory)}");
+                    spec = new ChangePointDetectorSpec(threshold, drift, warmup);
+                    break;
+                }
         }
 
         return ok ? spec : null;

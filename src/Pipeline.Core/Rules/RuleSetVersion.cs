@@ -82,6 +82,9 @@ internal static class RuleSetVersion
         HeartbeatDetectorSpec h => $"heartbeat:{Ticks(h.Timeout)}:{string.Join(",", h.Expected.Order(StringComparer.Ordinal))}",
         FlatlineDetectorSpec f => $"flatline:{Ticks(f.Duration)}:{Number(f.Tolerance)}",
         RateOfChangeDetectorSpec r => $"rateOfChange:{Number(r.MaxPerSecond)}",
+        MadDetectorSpec m => $"mad:{m.History.ToString(CultureInfo.InvariantCulture)}:{Number(m.Threshold)}:{m.Warmup.ToString(CultureInfo.InvariantCulture)}",
+        SpikeAndDipDetectorSpec s => $"spikeAndDip:{s.History.ToString(CultureInfo.InvariantCulture)}:{Number(s.Threshold)}:{s.Warmup.ToString(CultureInfo.InvariantCulture)}:{s.Mode}",
+        ChangePointDetectorSpec c => $"changePoint:{Number(c.Threshold)}:{Number(c.Drift)}:{c.Warmup.ToString(CultureInfo.InvariantCulture)}",
 
         // Detector kinds added later still hash by their (record) content.
         _ => detector.Kind + ":" + detector,

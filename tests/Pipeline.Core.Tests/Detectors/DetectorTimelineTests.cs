@@ -177,4 +177,53 @@ public sealed class DetectorTimelineTests
             "Resolved either d1 00:00:10 warning",
         ], t.Lines());
     }
+
+    [Fact]
+    public void Composite_with_for_fires_when_its_condition_has_held_long_enough_without_another_transition()
+    {
+        var rules = Set(
+            Threshold("hot", "temperature", "> 80"),
+            new Rule { Id = "hot-for-a-while", Composite = new CompositeSpec(CompositeMode.Any, ["hot"]), For = TimeSpan.FromSeconds(30) });
+        var t = new Timeline(rules);
+
+        t.Send("temperature", (0, 85), (10, 86), (20, 87)); // hot fires at 0:00; the composite is pending from 0:00
+        t.Sweep(29);
+        Assert.Equal(["Fired hot d1 00:00:00 warning"], t.Lines());
+
+        t.Sweep(31); // the key's time passed 0:30
+        Assert.Equal(["Fired hot d1 00:00:00 warning", "Fired hot-for-a-while d1 00:00:30 warning"], t.Lines());
+    }
+
+    [Fact]
+    public void Heartbeat_with_for_fires_after_timeout_plus_for()
+    {
+        var rule = Detector("offline", null, new HeartbeatDetectorSpec(TimeSpan.FromMinutes(1), [])) with { For = TimeSpan.FromMinutes(1) };
+        var t = new Timeline(Set(rule));
+
+        t.Send("temperature", (0, 70));
+        t.Sweep(119);
+        Assert.Empty(t.Lines());
+        t.Sweep(121);
+
+        Assert.Equal(["Fired offline d1 00:02:00 warning"], t.Lines());
+    }
+
+    [Fact]
+    public void Detector_severity_override_applies_to_matching_devices_and_is_named()
+    {
+        var rule = Detector("offline", null, new HeartbeatDetectorSpec(TimeSpan.FromMinutes(1), [])) with
+        {
+            Severity = Severity.Critical,
+            Overrides = [new RuleOverride { Match = Match(("site", "plant-1")), Severity = Severity.Error }],
+        };
+        var t = new Timeline(Set(rule));
+
+        t.Arrive(Timeline.At(0),
+            Timeline.Event("a", 0, "temperature", 70, new Dictionary<string, string> { ["site"] = "plant-1" }, 1),
+            Timeline.Event("b", 0, "temperature", 70, new Dictionary<string, string> { ["site"] = "plant-2" }, 2));
+        t.Sweep(61, "a", "b");
+
+        Assert.Equal(["Fired offline a 00:01:00 error", "Fired offline b 00:01:00 critical"], t.Lines());
+        Assert.Equal(["override:site=plant-1", "rule"], t.Alerts.Select(a => a.Data.ConditionSource));
+    }
 }

@@ -1128,3 +1128,39 @@ public sealed class DetectorWindowValidationTests
         Assert.Contains(result.Errors, e => e.RuleId == "vib" && e.Field == "aggregate" && e.Line == 5);
     }
 }
+
+public sealed class RobustDetectorLoadingTests
+{
+    [Fact]
+    public void Mad_spikeAndDip_and_changePoint_load_with_their_defaults()
+    {
+        var result = RuleSetLoader.Load(
+            """
+            rules:
+              - { id: m, metric: x, detector: { kind: mad } }
+              - { id: s, metric: x, detector: { kind: spikeAndDip, mode: dips, history: 60 } }
+              - { id: c, metric: x, detector: { kind: changePoint, threshold: 8 } }
+            """);
+
+        Assert.True(result.Success, string.Join(Environment.NewLine, result.Errors));
+        var rules = result.RuleSet!.Rules;
+        Assert.Equal(new MadDetectorSpec(300, 3.5, 30), rules[0].Detector);
+        Assert.Equal(new SpikeAndDipDetectorSpec(60, 3.5, 30, SpikeMode.Dips), rules[1].Detector);
+        Assert.Equal(new ChangePointDetectorSpec(8, 0.5, 30), rules[2].Detector);
+    }
+
+    [Fact]
+    public void An_unknown_spike_mode_is_rejected_with_the_rule_field_and_line()
+    {
+        var result = RuleSetLoader.Load(
+            """
+            rules:
+              - id: s
+                metric: x
+                detector: { kind: spikeAndDip, mode: spikez }
+            """);
+
+        Assert.False(result.Success);
+        Assert.Contains(result.Errors, e => e.RuleId == "s" && e.Field == "detector.mode" && e.Line == 4 && e.Message.Contains("spikes", StringComparison.Ordinal));
+    }
+}

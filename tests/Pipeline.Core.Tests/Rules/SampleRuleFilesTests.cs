@@ -49,7 +49,7 @@ public class SampleRuleFilesTests
             [WindowKind.Tumbling, WindowKind.Hopping, WindowKind.Sliding, WindowKind.Session],
             set.Rules.Where(r => r.Window is not null).Select(r => r.Window!.Kind).Distinct().Order());
         Assert.Equal(
-            ["ewma", "flatline", "heartbeat", "rateOfChange", "zscore"],
+            ["changePoint", "ewma", "flatline", "heartbeat", "mad", "rateOfChange", "spikeAndDip", "zscore"],
             set.Rules.Where(r => r.Detector is not null).Select(r => r.Detector!.Kind).Distinct().Order(StringComparer.Ordinal));
         Assert.Contains(set.Rules, r => r.Ladder.Count > 0);
         Assert.Contains(set.Rules, r => r.Composite?.Mode == CompositeMode.All);
