@@ -34,19 +34,7 @@ public static class InvocationParser
         var owned = new List<JsonDocument>();
         try
         {
-            var root = ParseRoot(body, owned);
-            if (!root.TryGetProperty("Data", out var dataValue) || !TryUnwrap(dataValue, JsonValueKind.Object, owned, out var data))
-            {
-                throw new InvocationFormatException("The invocation has no Data object.");
-            }
-
-            if (!data.TryGetProperty(EventsBinding, out var eventsValue))
-            {
-                throw new InvocationFormatException($"Data has no '{EventsBinding}' (the Event Hubs trigger binding of Ingest/function.json).");
-            }
-
-            var bodies = ReadBodies(eventsValue);
-            var metadata = GetMetadata(root, owned);
+            var (bodies, metadata) = ReadDataAndMetadata(body, owned);
             var invocation = ReadInvocationInfo(metadata, owned);
             var partition = ReadPartition(metadata, owned);
             var sequenceNumbers = ReadArray(metadata, "SequenceNumberArray", owned)
@@ -75,6 +63,10 @@ public static class InvocationParser
 
             return new EventHubBatch(events, partition, invocation);
         }
+        catch (JsonException ex)
+        {
+            throw new InvocationFormatException($"The invocation body is not JSON: {ex.Message}", ex);
+        }
         finally
         {
             foreach (var document in owned)
@@ -82,6 +74,121 @@ public static class InvocationParser
                 document.Dispose();
             }
         }
+    }
+
+    /// <summary>
+    /// One forward pass over the body: the event bodies are unescaped straight out of <c>Data.events</c> (no DOM, no
+    /// intermediate string: it is nearly all of a 512-event invocation), and only <c>Metadata</c> becomes a document.
+    /// </summary>
+    private static (List<ReadOnlyMemory<byte>> Bodies, JsonElement? Metadata) ReadDataAndMetadata(ReadOnlyMemory<byte> body, List<JsonDocument> owned)
+    {
+        var reader = new Utf8JsonReader(body.Span);
+        if (!reader.Read() || reader.TokenType != JsonTokenType.StartObject)
+        {
+            throw new InvocationFormatException("The invocation body is not a JSON object.");
+        }
+
+        List<ReadOnlyMemory<byte>>? bodies = null;
+        var dataKind = JsonTokenType.None;
+        JsonElement? metadata = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            if (reader.ValueTextEquals("Data"u8))
+            {
+                reader.Read();
+                dataKind = reader.TokenType;
+                bodies = dataKind switch
+                {
+                    JsonTokenType.StartObject => ReadEventsProperty(ref reader, body),
+                    JsonTokenType.String => ReadEncodedData(reader.GetString()!, owned),
+                    _ => null,
+                };
+                reader.Skip();
+            }
+            else if (reader.ValueTextEquals("Metadata"u8))
+            {
+                reader.Read();
+                var document = JsonDocument.ParseValue(ref reader);
+                owned.Add(document);
+                metadata = TryUnwrap(document.RootElement, JsonValueKind.Object, owned, out var m) ? m : null;
+            }
+            else
+            {
+                reader.Read();
+                reader.Skip();
+            }
+        }
+
+        if (bodies is null)
+        {
+            throw new InvocationFormatException(dataKind is JsonTokenType.StartObject or JsonTokenType.String
+                ? $"Data has no '{EventsBinding}' (the Event Hubs trigger binding of Ingest/function.json)."
+                : "The invocation has no Data object.");
+        }
+
+        return (bodies, metadata);
+    }
+
+    /// <summary>Reads <c>Data</c> (the reader is on its start) up to its end; null when it has no events binding.</summary>
+    private static List<ReadOnlyMemory<byte>>? ReadEventsProperty(ref Utf8JsonReader reader, ReadOnlyMemory<byte> body)
+    {
+        List<ReadOnlyMemory<byte>>? bodies = null;
+        while (reader.Read() && reader.TokenType == JsonTokenType.PropertyName)
+        {
+            var isEvents = reader.ValueTextEquals(EventsBinding);
+            reader.Read();
+            if (!isEvents)
+            {
+                reader.Skip();
+                continue;
+            }
+
+            try
+            {
+                if (reader.TokenType == JsonTokenType.String)
+                {
+                    // The usual shape: a string holding the JSON array, unescaped once into its own buffer.
+                    var buffer = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
+                    var written = reader.CopyString(buffer);
+                    bodies = SplitArray(buffer.AsMemory(0, written));
+                }
+                else if (reader.TokenType == JsonTokenType.StartArray)
+                {
+                    var start = (int)reader.TokenStartIndex;
+                    reader.Skip();
+                    bodies = SplitArray(body[start..(int)reader.BytesConsumed]);
+                }
+                else
+                {
+                    throw new InvocationFormatException($"Data.{EventsBinding} must be an array or a string holding one, not {reader.TokenType}.");
+                }
+            }
+            catch (JsonException ex)
+            {
+                throw new InvocationFormatException($"Data.{EventsBinding} is not a JSON array: {ex.Message}", ex);
+            }
+        }
+
+        return bodies;
+    }
+
+    /// <summary><c>Data</c> as a string holding the object (a host that encodes objects too).</summary>
+    private static List<ReadOnlyMemory<byte>>? ReadEncodedData(string text, List<JsonDocument> owned)
+    {
+        JsonDocument document;
+        try
+        {
+            document = JsonDocument.Parse(text);
+        }
+        catch (JsonException)
+        {
+            return null;
+        }
+
+        owned.Add(document);
+        return TryUnwrap(document.RootElement, JsonValueKind.Object, owned, out var data) && data.TryGetProperty(EventsBinding, out var events)
+            ? ReadBodies(events)
+            : null;
     }
 
     /// <summary>Parses the parts every invocation has (Sweep uses only these).</summary>
@@ -157,10 +264,10 @@ public static class InvocationParser
         }
     }
 
-    private static List<ReadOnlyMemory<byte>> SplitArray(byte[] json)
+    private static List<ReadOnlyMemory<byte>> SplitArray(ReadOnlyMemory<byte> json)
     {
         // The reader copies each string unescaped straight into the body buffer: no intermediate strings.
-        var reader = new Utf8JsonReader(json);
+        var reader = new Utf8JsonReader(json.Span);
         if (!reader.Read() || reader.TokenType != JsonTokenType.StartArray)
         {
             throw new JsonException("the value does not start with '['");
@@ -181,7 +288,7 @@ public static class InvocationParser
                 var start = (int)reader.TokenStartIndex;
                 reader.Skip();
                 var end = (int)reader.BytesConsumed;
-                bodies.Add(json.AsMemory(start, end - start));
+                bodies.Add(json[start..end]);
             }
         }
 
