@@ -45,6 +45,9 @@ public static class HandlerApp
             kestrel.AddServerHeader = false;
         });
         builder.Logging.ClearProviders();
+
+        // Two lines per request from ASP.NET Core's hosting log would double the host's log volume for nothing.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
         if (options.Logging is { } logging)
         {
             logging(builder.Logging);

@@ -86,15 +86,12 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
-        try
+
+        // A start still in progress is abandoned (shutdown must not wait on storage); a failed one built nothing.
+        if (Current is { } ready)
         {
-            var ready = await _ready.ConfigureAwait(false);
             ready.Processor.Dispose();
             await ready.Components.DisposeAsync().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (ex is not OutOfMemoryException)
-        {
-            // Initialization failed or was cancelled: nothing was built to dispose.
         }
 
         _stopping.Dispose();
