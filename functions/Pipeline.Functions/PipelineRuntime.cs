@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 
@@ -67,6 +68,8 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
             return result;
         }
 
+        // Compiled before it is stored, so a set the engine cannot run never becomes what other instances load.
+        _ = CompiledRules.Compile(result.RuleSet!, ready.Components.Environment);
         await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
