@@ -68,6 +68,7 @@ public static class HandlerApp
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Functions");
         var configuration = app.Configuration;
         var runtime = new PipelineRuntime(ct => options.Components(configuration, ct), options.Time, logger);
+        app.Lifetime.ApplicationStarted.Register(runtime.Start);
         app.Lifetime.ApplicationStopped.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
         // The host polls GET / until it answers; it must not wait for the pipeline to start.

@@ -6,8 +6,9 @@ using Pipeline.Core.Rules;
 namespace Pipeline.Functions;
 
 /// <summary>
-/// The handler's one partition processor and its ports. Built in the background once the server listens, so
-/// <c>GET /</c> answers before rules are parsed or storage clients exist; invocations wait for it. One processor
+/// The handler's one partition processor and its ports. Built in the background once the server listens
+/// (<see cref="Start"/>), so <c>GET /</c> answers before rules are parsed or storage clients exist, without competing
+/// with them for the CPU; invocations wait for it. One processor
 /// serves every partition the host hands this instance: the processor serializes its calls, so invocations of
 /// different partitions queue behind each other instead of racing on the key cache.
 /// </summary>
@@ -19,7 +20,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     private readonly CancellationTokenSource _stopping = new();
     private readonly Func<CancellationToken, Task<PipelineComponents>> _components;
     private readonly Lock _startLock = new();
-    private Task<Ready> _ready;
+    private Task<Ready>? _ready;
     private long _rulesCheckedTicks;
 
     public PipelineRuntime(Func<CancellationToken, Task<PipelineComponents>> components, TimeProvider time, ILogger logger)
@@ -27,21 +28,23 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
         _components = components ?? throw new ArgumentNullException(nameof(components));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
-        _ready = Task.Run(() => InitializeAsync(_stopping.Token));
     }
 
     /// <summary>Starting, ready, or failed with <see cref="Error"/>.</summary>
-    public string Status => _ready.Status switch
+    public string Status => _ready?.Status switch
     {
         TaskStatus.RanToCompletion => "ready",
         TaskStatus.Faulted or TaskStatus.Canceled => "failed",
         _ => "starting",
     };
 
-    public string? Error => _ready.Exception?.GetBaseException().Message;
+    public string? Error => _ready?.Exception?.GetBaseException().Message;
 
     /// <summary>The running pipeline, or null while starting or after a failed start (never waits).</summary>
-    public Ready? Current => _ready.IsCompletedSuccessfully ? _ready.Result : null;
+    public Ready? Current => _ready is { IsCompletedSuccessfully: true } ready ? ready.Result : null;
+
+    /// <summary>Starts building the pipeline (the server calls this once it listens); later calls do nothing.</summary>
+    public void Start() => _ = StartedAsync(CancellationToken.None);
 
     /// <summary>
     /// The processor and ports; throws what initialization threw. A failed start (storage unreachable, say) is tried
@@ -105,7 +108,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     {
         lock (_startLock)
         {
-            if (_ready.IsFaulted)
+            if (_ready is null or { IsFaulted: true })
             {
                 _ready = Task.Run(() => InitializeAsync(_stopping.Token));
             }
