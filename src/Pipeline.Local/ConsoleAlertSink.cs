@@ -6,12 +6,15 @@ namespace Pipeline.Local;
 
 /// <summary>
 /// Writes one readable line per alert transition, e.g.
-/// <c>2025-03-01 12:03:00Z  FIRED      critical  overheat  chiller-17  avg(temperature) > 85 (value 86.2) [override:site=plant-7]</c>.
+/// <c>2025-03-01 12:03:00Z  FIRED      critical  overheat              chiller-17  avg(temperature) > 85 (value 86.2) [override:site=plant-7]</c>.
 /// Lines are coloured by severity with ANSI codes only when asked to (a terminal); redirected output stays plain text.
 /// </summary>
 public sealed class ConsoleAlertSink : IAlertSink
 {
     private const string Reset = "\u001b[0m";
+
+    // Rule ids are padded to this width so the device column lines up for typical ids.
+    private const int RuleColumn = 22;
 
     private readonly TextWriter _writer;
     private readonly Lock _lock = new();
@@ -74,7 +77,7 @@ public sealed class ConsoleAlertSink : IAlertSink
         line.Append(alert.Time.UtcDateTime.ToString("yyyy-MM-dd HH:mm:ss'Z'", CultureInfo.InvariantCulture));
         line.Append("  ").Append(d.Transition.ToString().ToUpperInvariant().PadRight(11));
         line.Append(SeverityName(d.Severity).PadRight(10));
-        line.Append(d.RuleId).Append("  ").Append(d.Key);
+        line.Append(d.RuleId).Append(' ', Math.Max(2, RuleColumn - d.RuleId.Length)).Append(d.Key);
         if (d.Transition != AlertTransitionKind.Resolved && d.Condition.Length > 0)
         {
             line.Append("  ").Append(d.Condition);

@@ -78,6 +78,14 @@ public sealed class KeyEngine
                 continue;
             }
 
+            if (state.EventCount == 0 && state.MaxEventTicks != long.MinValue)
+            {
+                // A key watched before its first event (heartbeat `expected`) got a clock from processing time
+                // only; its first real event sets the event-time clock instead, so a lagging device is not late.
+                state.MaxEventTicks = long.MinValue;
+                state.WatermarkTicks = long.MinValue;
+            }
+
             var watermark = state.WatermarkTicks;
             if (watermark != long.MinValue && ticks < watermark)
             {

@@ -15,8 +15,8 @@ public sealed class ConsoleAlertSinkTests
         await sink.PublishAsync([Alert("a1"), Alert("a2", AlertTransitionKind.Resolved, T0.AddMinutes(5), Severity.Critical, value: 74)]);
 
         Assert.Equal(
-            "2025-03-01 12:00:00Z  FIRED      critical  overheat  chiller-17  avg(temperature) > 85 (value 86.25) [override:site=plant-7]\n" +
-            "2025-03-01 12:05:00Z  RESOLVED   critical  overheat  chiller-17  after 4m30s\n",
+            "2025-03-01 12:00:00Z  FIRED      critical  overheat              chiller-17  avg(temperature) > 85 (value 86.25) [override:site=plant-7]\n" +
+            "2025-03-01 12:05:00Z  RESOLVED   critical  overheat              chiller-17  after 4m30s\n",
             output.ToString());
     }
 

@@ -1,6 +1,5 @@
 using System.Net;
 using System.Text.Json;
-using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 using Pipeline.Core.Alerts;
 using Pipeline.Local;
@@ -122,25 +121,5 @@ public sealed class WebhookAlertSinkTests
             var n = Interlocked.Increment(ref _calls);
             return Task.FromResult(new HttpResponseMessage(statuses[Math.Min(n, statuses.Length) - 1]));
         }
-    }
-}
-
-/// <summary>A fake clock that tells the test when code under test starts waiting, and for how long.</summary>
-internal sealed class TimerSignallingTimeProvider : FakeTimeProvider
-{
-    private readonly Channel<TimeSpan> _timers = Channel.CreateUnbounded<TimeSpan>();
-
-    public override ITimer CreateTimer(TimerCallback callback, object? state, TimeSpan dueTime, TimeSpan period)
-    {
-        var timer = base.CreateTimer(callback, state, dueTime, period);
-        _timers.Writer.TryWrite(dueTime);
-        return timer;
-    }
-
-    /// <summary>Waits until a timer is created and returns its due time.</summary>
-    public async Task<TimeSpan> NextTimerAsync()
-    {
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        return await _timers.Reader.ReadAsync(timeout.Token);
     }
 }

@@ -226,4 +226,17 @@ public sealed class DetectorTimelineTests
         Assert.Equal(["Fired offline a 00:01:00 error", "Fired offline b 00:01:00 critical"], t.Lines());
         Assert.Equal(["override:site=plant-1", "rule"], t.Alerts.Select(a => a.Data.ConditionSource));
     }
+
+    [Fact]
+    public void An_expected_device_that_reports_with_a_lagging_clock_is_not_late()
+    {
+        var t = new Timeline(Set(Detector("offline", null, new HeartbeatDetectorSpec(TimeSpan.FromMinutes(2), ["slow"]))));
+
+        t.Sweep(600, "slow"); // watched from 10:00 by processing time
+        t.Arrive(Timeline.At(601), Timeline.Event("slow", 300, "temperature", 70, sequence: 1)); // stamped 5:00
+
+        Assert.Equal(1, t.Counters.Applied);
+        Assert.Equal(0, t.Counters.LateDropped);
+        Assert.Equal(Timeline.At(300).UtcTicks, t.State("slow").MaxEventTicks);
+    }
 }

@@ -1,0 +1,290 @@
+using System.Globalization;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text.Json;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Events;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// HTTP ingest on 127.0.0.1 (Kestrel): <c>POST /telemetry</c> takes one JSON object, a JSON array of objects
+/// (<c>application/json</c>) or NDJSON (<c>application/x-ndjson</c>); <c>GET /health</c> reports liveness and counts.
+/// Good records are processed before the response is sent. Bad records are dead-lettered with their raw text and
+/// reason and named in a 400 problem+json (RFC 9457) response, while the good records of the same request still count.
+/// </summary>
+internal sealed class HttpIngest : IAsyncDisposable
+{
+    public const string Source = "http";
+
+    private const int MaxListedErrors = 100;
+    private static readonly string[] LineTypes = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"];
+
+    private readonly WebApplication _app;
+    private readonly Ingress _ingress;
+    private readonly IRunClock _clock;
+    private readonly long _maxBodyBytes;
+    private long _accepted;
+    private long _rejected;
+    private int _disposed;
+
+    private HttpIngest(WebApplication app, Ingress ingress, IRunClock clock, long maxBodyBytes)
+    {
+        _app = app;
+        _ingress = ingress;
+        _clock = clock;
+        _maxBodyBytes = maxBodyBytes;
+    }
+
+    public Uri Address { get; private set; } = null!;
+
+    public long Accepted => Interlocked.Read(ref _accepted);
+
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/> (0: any free port; see <see cref="Address"/>).</summary>
+    public static async Task<HttpIngest> StartAsync(Ingress ingress, IRunClock clock, int port, long maxBodyBytes, CancellationToken cancellationToken)
+    {
+        // The content root is the install folder, so an appsettings.json in the user's directory changes nothing.
+        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
+        builder.Logging.ClearProviders();
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, port);
+            kestrel.AddServerHeader = false;
+            kestrel.Limits.MaxRequestBodySize = null; // enforced by the endpoint, which answers with a problem document
+        });
+        var app = builder.Build();
+        var ingest = new HttpIngest(app, ingress, clock, maxBodyBytes);
+        app.MapPost("/telemetry", ingest.PostTelemetryAsync);
+        app.MapGet("/health", ingest.GetHealthAsync);
+        try
+        {
+            await app.StartAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            await app.DisposeAsync().ConfigureAwait(false);
+            throw new UserErrorException($"cannot listen on 127.0.0.1:{port}: {ex.Message} (choose another port with --http-port)", ex);
+        }
+
+        ingest.Address = new Uri(app.Urls.First());
+        return ingest;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        // The run stops the server early (no new input before the final flush) and disposes it again on the way out.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
+        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
+        await _app.DisposeAsync().ConfigureAwait(false);
+    }
+
+    private Task GetHealthAsync(HttpContext context) =>
+        WriteJsonAsync(context, StatusCodes.Status200OK, "application/json", w =>
+        {
+            w.WriteString("status", "healthy");
+            w.WriteNumber("accepted", Accepted);
+            w.WriteNumber("rejected", Rejected);
+            w.WriteNumber("partitions", _ingress.PartitionCount);
+        });
+
+    private async Task PostTelemetryAsync(HttpContext context)
+    {
+        var request = context.Request;
+        var ct = context.RequestAborted;
+        if (!TryGetBodyKind(request.ContentType, out var lines))
+        {
+            await ProblemAsync(context, StatusCodes.Status415UnsupportedMediaType, "unsupported-media-type", "Unsupported content type",
+                $"Send application/json (one object or an array of objects) or application/x-ndjson (one object per line), in UTF-8; got '{request.ContentType ?? "no Content-Type"}'.").ConfigureAwait(false);
+            return;
+        }
+
+        var body = await ReadBodyAsync(request, ct).ConfigureAwait(false);
+        if (body is null)
+        {
+            await ProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "payload-too-large", "Request body too large",
+                string.Create(CultureInfo.InvariantCulture, $"The body is larger than the limit of {_maxBodyBytes} bytes; send smaller batches.")).ConfigureAwait(false);
+            return;
+        }
+
+        var now = _clock.Now;
+        BodySyntaxError? syntax = null;
+        var records = lines ? TelemetryBody.SplitLines(body.Value) : TelemetryBody.SplitJson(body.Value, out syntax);
+        if (syntax is not null)
+        {
+            // The array itself is broken, so which bytes form which record is unknown: keep the whole body, accept nothing.
+            await _ingress.RejectAsync(Source, [(body.Value, new DecodeFailure(DecodeError.NotJson, syntax.Message))], now, ct).ConfigureAwait(false);
+            Interlocked.Increment(ref _rejected);
+            await ProblemAsync(context, StatusCodes.Status400BadRequest, "malformed-json", "Malformed JSON body",
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The body is not valid JSON at line {syntax.Line}, byte {syntax.BytePosition} (in record {syntax.Index}): {syntax.Message}. Nothing in this request was accepted; the body was kept as a dead letter."),
+                w =>
+                {
+                    w.WriteNumber("accepted", 0);
+                    w.WriteNumber("rejected", 1);
+                    w.WriteNumber("index", syntax.Index ?? 0);
+                }).ConfigureAwait(false);
+            return;
+        }
+
+        if (records.Count == 0 && lines)
+        {
+            await ProblemAsync(context, StatusCodes.Status400BadRequest, "invalid-telemetry", "No telemetry in the body",
+                "The NDJSON body has no records: send one JSON object per line.").ConfigureAwait(false);
+            return;
+        }
+
+        var good = new List<Telemetry>(records.Count);
+        var bad = new List<(BodyRecord Record, DecodeFailure Failure)>();
+        foreach (var record in records)
+        {
+            if (_ingress.TryDecode(record.Bytes, out var telemetry, out var failure))
+            {
+                good.Add(telemetry!);
+            }
+            else
+            {
+                bad.Add((record, failure));
+            }
+        }
+
+        try
+        {
+            await _ingress.RejectAsync(Source, [.. bad.Select(b => (b.Record.Bytes, b.Failure))], now, ct).ConfigureAwait(false);
+            await _ingress.SubmitAsync(good, now, ct).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The state store or dead-letter store failed: nothing is confirmed, so the client should send again.
+            await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "processing-failed", "Telemetry could not be processed",
+                $"Processing failed ({ex.Message}); send the request again.").ConfigureAwait(false);
+            return;
+        }
+
+        Interlocked.Add(ref _accepted, good.Count);
+        Interlocked.Add(ref _rejected, bad.Count);
+        if (bad.Count == 0)
+        {
+            await WriteJsonAsync(context, StatusCodes.Status200OK, "application/json", w =>
+            {
+                w.WriteNumber("accepted", good.Count);
+                w.WriteNumber("rejected", 0);
+            }).ConfigureAwait(false);
+            return;
+        }
+
+        var first = bad[0];
+        var detail = bad.Count == 1
+            ? string.Create(CultureInfo.InvariantCulture, $"Record {first.Record.Index} (line {first.Record.Line}) is not valid telemetry: {first.Failure.Detail.TrimEnd('.')}.")
+            : string.Create(CultureInfo.InvariantCulture, $"{bad.Count} records are not valid telemetry; the first is record {first.Record.Index} (line {first.Record.Line}): {first.Failure.Detail.TrimEnd('.')}.");
+        detail += string.Create(CultureInfo.InvariantCulture, $" The other {good.Count} record(s) were accepted; the rejected ones were kept as dead letters.");
+        await ProblemAsync(context, StatusCodes.Status400BadRequest, "invalid-telemetry", "Invalid telemetry", detail, w =>
+        {
+            w.WriteNumber("accepted", good.Count);
+            w.WriteNumber("rejected", bad.Count);
+            w.WriteStartArray("errors");
+            foreach (var (record, failure) in bad.Take(MaxListedErrors))
+            {
+                w.WriteStartObject();
+                w.WriteNumber("index", record.Index);
+                w.WriteNumber("line", record.Line);
+                w.WriteString("error", failure.Error.ToString());
+                w.WriteString("detail", failure.Detail);
+                w.WriteEndObject();
+            }
+
+            w.WriteEndArray();
+            if (bad.Count > MaxListedErrors)
+            {
+                w.WriteNumber("errorsNotListed", bad.Count - MaxListedErrors);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>application/json → a JSON body; the NDJSON types → lines. Any charset but UTF-8 is refused.</summary>
+    private static bool TryGetBodyKind(string? contentType, out bool lines)
+    {
+        lines = false;
+        if (!MediaTypeHeaderValue.TryParse(contentType, out var media) || media.MediaType is null)
+        {
+            return false;
+        }
+
+        if (media.CharSet is { } charset && !charset.Trim('"').Equals("utf-8", StringComparison.OrdinalIgnoreCase))
+        {
+            return false;
+        }
+
+        if (media.MediaType.Equals("application/json", StringComparison.OrdinalIgnoreCase))
+        {
+            return true;
+        }
+
+        lines = LineTypes.Contains(media.MediaType, StringComparer.OrdinalIgnoreCase);
+        return lines;
+    }
+
+    /// <summary>The body, or null when it is over the limit (read no further than one byte past it).</summary>
+    private async Task<ReadOnlyMemory<byte>?> ReadBodyAsync(HttpRequest request, CancellationToken cancellationToken)
+    {
+        if (request.ContentLength > _maxBodyBytes)
+        {
+            return null;
+        }
+
+        using var buffer = new MemoryStream(request.ContentLength is { } n ? (int)n : 16 * 1024);
+        var chunk = new byte[16 * 1024];
+        while (true)
+        {
+            var read = await request.Body.ReadAsync(chunk, cancellationToken).ConfigureAwait(false);
+            if (read == 0)
+            {
+                break;
+            }
+
+            if (buffer.Length + read > _maxBodyBytes)
+            {
+                return null;
+            }
+
+            buffer.Write(chunk, 0, read);
+        }
+
+        return buffer.GetBuffer().AsMemory(0, (int)buffer.Length);
+    }
+
+    private static Task ProblemAsync(HttpContext context, int status, string type, string title, string detail, Action<Utf8JsonWriter>? extra = null) =>
+        WriteJsonAsync(context, status, "application/problem+json", w =>
+        {
+            w.WriteString("type", "urn:pipeline:problem:" + type);
+            w.WriteString("title", title);
+            w.WriteNumber("status", status);
+            w.WriteString("detail", detail);
+            extra?.Invoke(w);
+        });
+
+    private static async Task WriteJsonAsync(HttpContext context, int status, string contentType, Action<Utf8JsonWriter> write)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>(512);
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            writer.WriteStartObject();
+            write(writer);
+            writer.WriteEndObject();
+        }
+
+        context.Response.StatusCode = status;
+        context.Response.ContentType = contentType + "; charset=utf-8";
+        context.Response.ContentLength = buffer.WrittenCount;
+        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+    }
+}

@@ -1,0 +1,298 @@
+using System.Collections.Concurrent;
+using System.Globalization;
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
+using Pipeline.Core.Rules;
+using Pipeline.Core.State;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// The front of a local pipeline: N virtual partitions, each a <see cref="PartitionProcessor"/>, sharing one alert
+/// sink and one dead-letter store. Events are routed by key hash and get their source position (partition, per-partition
+/// sequence number, enqueued time) here, as Event Hubs would give them, so the engine's idempotence and evidence work.
+/// Bodies that are not telemetry are dead-lettered here with the name of the source they came from.
+/// </summary>
+internal sealed class Ingress : IDisposable
+{
+    private readonly PartitionProcessor[] _partitions;
+    private readonly SemaphoreSlim[] _gates;
+    private readonly long[] _nextSequence;
+    private readonly IDeadLetterStore _deadLetters;
+    private readonly TelemetryDecoder _decoder;
+    private readonly Lock _decoderLock = new();
+    private readonly bool _parallel;
+    private readonly ConcurrentDictionary<string, long> _sourceSequence = new(StringComparer.Ordinal);
+    private readonly int[] _pendingAfterSweep;
+    private readonly Lock _publishStateLock = new();
+    private long _rejected;
+    private string? _lastPublishError;
+
+    /// <param name="stores">The state store of each partition (the index is the partition).</param>
+    /// <param name="parallel">Process partitions concurrently; false keeps the order of published alerts deterministic.</param>
+    /// <param name="sequenceBase">First sequence number of every partition; persistent state needs numbers above any earlier run's.</param>
+    public Ingress(RuleSet rules, IReadOnlyList<IStateStore> stores, IAlertSink sink, IDeadLetterStore deadLetters,
+        ProcessorOptions options, bool parallel, long sequenceBase)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        ArgumentNullException.ThrowIfNull(stores);
+        var count = stores.Count;
+        _partitions = new PartitionProcessor[count];
+        _gates = new SemaphoreSlim[count];
+        _nextSequence = new long[count];
+        _pendingAfterSweep = new int[count];
+        for (var p = 0; p < count; p++)
+        {
+            _partitions[p] = new PartitionProcessor(RulesForPartition(rules, p, count), stores[p], sink, deadLetters, options);
+            _gates[p] = new SemaphoreSlim(1, 1);
+            _nextSequence[p] = sequenceBase;
+        }
+
+        _deadLetters = deadLetters;
+        _decoder = new TelemetryDecoder(options.Decoder);
+        _parallel = parallel;
+    }
+
+    public int PartitionCount => _partitions.Length;
+
+    /// <summary>Called with the sink's error when alerts could not be delivered (they stay in the outbox), and with null once delivery works again.</summary>
+    public Action<string?>? PublishStateChanged { get; init; }
+
+    /// <summary>Called with every alert delivered, in delivery order.</summary>
+    public Action<IReadOnlyList<AlertEvent>>? Delivered { get; init; }
+
+    /// <summary>Bodies rejected by the decoder at this ingress.</summary>
+    public long Rejected => Interlocked.Read(ref _rejected);
+
+    /// <summary>Decodes one body. Thread-safe.</summary>
+    public bool TryDecode(ReadOnlyMemory<byte> body, out Telemetry? telemetry, out DecodeFailure failure)
+    {
+        lock (_decoderLock)
+        {
+            return _decoder.TryDecode(new RawEvent(body, SourcePosition.None), out telemetry, out failure);
+        }
+    }
+
+    /// <summary>Keeps bodies that are not telemetry in the dead-letter store, with the source's name and record number.</summary>
+    public async Task RejectAsync(string source, IReadOnlyList<(ReadOnlyMemory<byte> Body, DecodeFailure Failure)> rejected,
+        DateTimeOffset processingTime, CancellationToken cancellationToken)
+    {
+        if (rejected.Count == 0)
+        {
+            return;
+        }
+
+        var letters = new List<DeadLetter>(rejected.Count);
+        foreach (var (body, failure) in rejected)
+        {
+            var sequence = _sourceSequence.AddOrUpdate(source, 0, static (_, n) => n + 1);
+            var position = new SourcePosition(source, sequence, processingTime);
+            letters.Add(new DeadLetter(DeadLetter.CreateId(position, body.Span), body, position, DeadLetterReason.Malformed,
+                failure.ToString(), processingTime));
+        }
+
+        await _deadLetters.AddAsync(letters, cancellationToken).ConfigureAwait(false);
+        Interlocked.Add(ref _rejected, rejected.Count);
+    }
+
+    /// <summary>Routes decoded events to their partitions and processes them at <paramref name="processingTime"/>.</summary>
+    public async Task SubmitAsync(IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        if (events.Count == 0)
+        {
+            return;
+        }
+
+        var byPartition = new List<Telemetry>?[_partitions.Length];
+        foreach (var e in events)
+        {
+            var p = _partitions.Length == 1 ? 0 : Partitioner.PartitionOf(e.Key, _partitions.Length);
+            (byPartition[p] ??= []).Add(e);
+        }
+
+        await ForEachPartitionAsync(async p =>
+        {
+            if (byPartition[p] is not { } list)
+            {
+                return;
+            }
+
+            await _gates[p].WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                // Positions are assigned under the partition's gate, so sequence order is processing order and a
+                // later batch is never mistaken for a redelivery of an earlier one.
+                var partition = p.ToString(CultureInfo.InvariantCulture);
+                var positioned = new List<Telemetry>(list.Count);
+                foreach (var e in list)
+                {
+                    var position = new SourcePosition(partition, _nextSequence[p]++, processingTime);
+                    positioned.Add(new Telemetry(e.Key, e.Timestamp, e.Metrics, e.Labels, position) { RawBody = e.RawBody });
+                }
+
+                Observe(await _partitions[p].ProcessAsync(positioned, processingTime, cancellationToken).ConfigureAwait(false));
+            }
+            finally
+            {
+                _gates[p].Release();
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Advances idle keys of every partition to <paramref name="processingTime"/> and retries unpublished alerts.</summary>
+    public Task SweepAsync(DateTimeOffset processingTime, CancellationToken cancellationToken) =>
+        ForEachPartitionAsync(async p =>
+        {
+            await _gates[p].WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var result = await _partitions[p].SweepAsync(processingTime, cancellationToken).ConfigureAwait(false);
+                Volatile.Write(ref _pendingAfterSweep[p], result.AlertsInOutbox);
+                Observe(result);
+            }
+            finally
+            {
+                _gates[p].Release();
+            }
+        });
+
+    /// <summary>The totals of every partition added up, plus the bodies rejected here.</summary>
+    public RunTotals Totals()
+    {
+        var t = new RunTotals { Rejected = Rejected };
+        foreach (var p in _partitions)
+        {
+            var s = p.Totals;
+            t = t with
+            {
+                Received = t.Received + s.Received,
+                Applied = t.Applied + s.Applied,
+                Duplicates = t.Duplicates + s.Duplicates,
+                Malformed = t.Malformed + s.Malformed,
+                Late = t.Late + s.Late,
+                DeadLettered = t.DeadLettered + s.DeadLettered,
+                Quarantined = t.Quarantined + s.Quarantined,
+                Fired = t.Fired + s.Fired,
+                Resolved = t.Resolved + s.Resolved,
+                Escalated = t.Escalated + s.Escalated,
+                Deescalated = t.Deescalated + s.Deescalated,
+                Amended = t.Amended + s.Amended,
+                PublishFailures = t.PublishFailures + s.PublishFailures,
+            };
+        }
+
+        return t;
+    }
+
+    /// <summary>Alerts still waiting in outboxes after the latest Sweep of each partition (delivery failed).</summary>
+    public long PendingAlerts => _pendingAfterSweep.Sum(n => (long)n);
+
+    public void Dispose()
+    {
+        foreach (var p in _partitions)
+        {
+            p.Dispose();
+        }
+
+        foreach (var g in _gates)
+        {
+            g.Dispose();
+        }
+    }
+
+    /// <summary>
+    /// The rules one partition runs: a heartbeat's <c>expected</c> keys are watched only by the partition that owns
+    /// them, or every partition would raise its own alert for a device that never reported.
+    /// </summary>
+    internal static RuleSet RulesForPartition(RuleSet rules, int partition, int partitions)
+    {
+        if (partitions == 1)
+        {
+            return rules;
+        }
+
+        var changed = rules.Rules.Select(r => r.Detector is HeartbeatDetectorSpec { Expected.Count: > 0 } h
+            ? r with { Detector = h with { Expected = [.. h.Expected.Where(k => Partitioner.PartitionOf(k, partitions) == partition)] } }
+            : r).ToList();
+
+        // Same version: alerts carry the version of the rule file, which this split does not change.
+        return rules with { Rules = changed };
+    }
+
+    private async Task ForEachPartitionAsync(Func<int, Task> work)
+    {
+        if (_parallel && _partitions.Length > 1)
+        {
+            await Task.WhenAll(Enumerable.Range(0, _partitions.Length).Select(work)).ConfigureAwait(false);
+            return;
+        }
+
+        for (var p = 0; p < _partitions.Length; p++)
+        {
+            await work(p).ConfigureAwait(false);
+        }
+    }
+
+    private void Observe(BatchResult result)
+    {
+        if (result.Published.Count > 0)
+        {
+            Delivered?.Invoke(result.Published);
+        }
+
+        // Report a delivery problem once when it starts and once when it ends, not at every Sweep.
+        string? report = null;
+        var changed = false;
+        lock (_publishStateLock)
+        {
+            if (result.PublishError is { } error && error != _lastPublishError)
+            {
+                _lastPublishError = report = error;
+                changed = true;
+            }
+            else if (result.PublishError is null && result.Published.Count > 0 && _lastPublishError is not null)
+            {
+                _lastPublishError = null;
+                changed = true;
+            }
+        }
+
+        if (changed)
+        {
+            PublishStateChanged?.Invoke(report);
+        }
+    }
+}
+
+/// <summary>Counters of a whole run, over all partitions.</summary>
+internal sealed record RunTotals
+{
+    public long Received { get; init; }
+    public long Applied { get; init; }
+    public long Duplicates { get; init; }
+
+    /// <summary>Malformed bodies dead-lettered by the partitions (those rejected at ingress are in <see cref="Rejected"/>).</summary>
+    public long Malformed { get; init; }
+    public long Late { get; init; }
+    public long DeadLettered { get; init; }
+    public long Quarantined { get; init; }
+    public long Rejected { get; init; }
+    public long Fired { get; init; }
+    public long Resolved { get; init; }
+    public long Escalated { get; init; }
+    public long Deescalated { get; init; }
+    public long Amended { get; init; }
+    public long PublishFailures { get; init; }
+
+    /// <summary>Every event offered to the pipeline, including bodies rejected before reaching a partition.</summary>
+    public long Events => Received + Rejected;
+
+    public long AlertsDelivered => Fired + Resolved + Escalated + Deescalated + Amended;
+
+    public long AllDeadLetters => DeadLettered + Rejected;
+
+    /// <summary>Late events kept as dead letters (the DeadLetter late policy).</summary>
+    public long LateDeadLettered => Math.Max(0, DeadLettered - Quarantined - Malformed);
+}

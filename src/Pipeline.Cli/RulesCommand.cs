@@ -1,0 +1,93 @@
+using System.CommandLine;
+using System.Globalization;
+using Pipeline.Core.Rules;
+
+namespace Pipeline.Cli;
+
+/// <summary><c>pipeline rules validate FILE</c>: every error with rule id, field and line, or a summary of a valid file.</summary>
+internal static class RulesCommand
+{
+    public static Command Create(CliIo io)
+    {
+        var file = new Argument<string>("FILE") { Description = "Rule file, YAML or JSON" };
+        var validate = new Command("validate", "Check a rule file: a summary when it is valid, every error (rule id, field, line) when not");
+        validate.Arguments.Add(file);
+        validate.SetAction(parse => Validate(io, parse.GetValue(file)!));
+        var rules = new Command("rules", "Work with rule files");
+        rules.Subcommands.Add(validate);
+        return rules;
+    }
+
+    private static int Validate(CliIo io, string path)
+    {
+        var resolved = RulesFile.Resolve(path);
+        var result = RulesFile.Parse(resolved, RulesFile.ReadText(resolved));
+        if (!result.Success)
+        {
+            foreach (var error in result.Errors)
+            {
+                io.Stderr.WriteLine($"{path}: {error}");
+            }
+
+            io.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}: invalid, {result.Errors.Count} error(s)"));
+            return 1;
+        }
+
+        var set = result.RuleSet!;
+        var o = io.Stdout;
+        var d = set.Defaults;
+        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}: valid, {set.Rules.Count} rule{(set.Rules.Count == 1 ? string.Empty : "s")}, version {set.Version}"));
+        o.WriteLine($"  defaults: outOfOrderTolerance {DurationText.Format(d.OutOfOrderTolerance)}, allowedLateness {DurationText.Format(d.AllowedLateness)}, latePolicy {d.LatePolicy}, maxFutureSkew {DurationText.Format(d.MaxFutureSkew)}");
+        var width = Math.Max(4, set.Rules.Max(r => r.Id.Length));
+        foreach (var rule in set.Rules)
+        {
+            o.WriteLine($"  {rule.Id.PadRight(width)}  {Describe(rule)}");
+        }
+
+        return 0;
+    }
+
+    private static string Describe(Rule rule)
+    {
+        var parts = new List<string>();
+        if (rule.Match.Labels.Count > 0)
+        {
+            parts.Add($"[{rule.Match}]");
+        }
+
+        switch (rule.Kind)
+        {
+            case RuleKind.Composite:
+                parts.Add($"composite {rule.Composite!.Mode.ToString().ToLowerInvariant()} of {string.Join(", ", rule.Composite.RuleIds)}");
+                break;
+            case RuleKind.Detector:
+                parts.Add($"{rule.Detector!.Kind}{(rule.Metric is null ? string.Empty : " on " + rule.Metric)}");
+                break;
+            default:
+                var value = rule.Aggregate is { } a ? $"{a}({rule.Metric})" : rule.Metric ?? "?";
+                var window = rule.Window is { } w ? $" over {w.Kind.ToString().ToLowerInvariant()} {DurationText.Format(w.Kind == WindowKind.Session ? w.Gap : w.Size)}" : string.Empty;
+                var condition = rule.Ladder.Count > 0
+                    ? string.Join(", ", rule.Ladder.Select(s => $"{s.Severity.ToString().ToLowerInvariant()} {s.When}"))
+                    : $"{rule.When}";
+                parts.Add($"{value}{window} {condition}");
+                break;
+        }
+
+        if (rule.For > TimeSpan.Zero)
+        {
+            parts.Add("for " + DurationText.Format(rule.For));
+        }
+
+        if (rule.Ladder.Count == 0)
+        {
+            parts.Add(rule.Severity.ToString().ToLowerInvariant());
+        }
+
+        if (rule.Overrides.Count > 0)
+        {
+            parts.Add(string.Create(CultureInfo.InvariantCulture, $"{rule.Overrides.Count} override(s)"));
+        }
+
+        return string.Join(" ", parts);
+    }
+}

@@ -1,0 +1,29 @@
+using System.Globalization;
+
+namespace Pipeline.Cli;
+
+/// <summary>The end-of-run report: events, rate, alerts by type, late, duplicates, dead letters.</summary>
+internal static class Summary
+{
+    public static void Write(TextWriter output, RunTotals t, TimeSpan elapsed, long pendingAlerts, bool stateIsDurable, string? deadLetterPath)
+    {
+        var seconds = Math.Max(elapsed.TotalSeconds, 0.001);
+        output.WriteLine();
+        output.WriteLine("Summary");
+        output.WriteLine(Row("events", Invariant($"{t.Events:N0} in {elapsed.TotalSeconds:0.0} s ({t.Events / seconds:N0} events/s); {t.Applied:N0} applied")));
+        output.WriteLine(Row("alerts", Invariant($"{t.AlertsDelivered:N0} delivered: {t.Fired:N0} fired, {t.Resolved:N0} resolved, {t.Escalated:N0} escalated, {t.Deescalated:N0} de-escalated, {t.Amended:N0} amended")));
+        output.WriteLine(Row("late", Invariant($"{t.Late:N0}")));
+        output.WriteLine(Row("duplicates", Invariant($"{t.Duplicates:N0}")));
+        var where = deadLetterPath is null ? string.Empty : $" (in {deadLetterPath})";
+        output.WriteLine(Row("dead letters", Invariant($"{t.AllDeadLetters:N0}: {t.Rejected + t.Malformed:N0} malformed, {t.Quarantined:N0} future-dated, {t.LateDeadLettered:N0} late") + where));
+        if (pendingAlerts > 0)
+        {
+            output.WriteLine(Row("undelivered", Invariant($"{pendingAlerts:N0} alert(s) still in outboxes after the final retry") +
+                (stateIsDurable ? "; they are in the state store and go out with the next run" : "; the state is in memory, so they are lost now")));
+        }
+    }
+
+    private static string Row(string name, string value) => "  " + name.PadRight(14) + value;
+
+    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
+}
