@@ -207,6 +207,14 @@ public sealed class AlertLifecycle
 
     internal void Write(BinaryWriter w)
     {
+        // Most (rule, key) pairs never alert: one byte says "untouched" instead of the full record.
+        var untouched = Status == AlertStatus.Inactive && Sequence == 0 && EpisodeId is null && LastValue is null;
+        w.Write(untouched);
+        if (untouched)
+        {
+            return;
+        }
+
         w.Write((byte)Status);
         w.Write((byte)Severity);
         w.Write(Sequence);
@@ -223,6 +231,11 @@ public sealed class AlertLifecycle
 
     internal static AlertLifecycle Read(BinaryReader r)
     {
+        if (r.ReadBoolean())
+        {
+            return new AlertLifecycle();
+        }
+
         var a = new AlertLifecycle
         {
             Status = (AlertStatus)r.ReadByte(),

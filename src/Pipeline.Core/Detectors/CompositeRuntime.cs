@@ -8,7 +8,7 @@ namespace Pipeline.Core.Detectors;
 /// <summary>Fires while all (or any) of its rules are firing for the same key; re-judged whenever one of them transitions.</summary>
 internal sealed class CompositeRuntime(Rule rule, int index, CompositeSpec spec) : RuleRuntime(rule, index)
 {
-    public override string Fingerprint => base.Fingerprint + "|" + string.Join(",", spec.RuleIds);
+    protected override string Layout => base.Layout + "|" + string.Join(",", spec.RuleIds);
 
     /// <summary>Indexes of the rules it combines, resolved at compile time.</summary>
     public int[] Parts { get; set; } = [];

@@ -18,7 +18,7 @@ internal sealed class RobustDeviationDetector(Rule rule, int index, int history,
     // Scratch for sorting; the engine is single-threaded.
     private readonly double[] _scratch = new double[history];
 
-    public override string Fingerprint => base.Fingerprint + $"|{history}";
+    protected override string Layout => base.Layout + $"|{history}";
 
     public override string DescribeCondition() => mode switch
     {
@@ -92,15 +92,7 @@ internal sealed class RobustDeviationDetector(Rule rule, int index, int history,
     {
         s.Count = r.ReadInt32();
         s.Next = r.ReadInt32();
-        var n = r.ReadInt32();
-        if (n > 0)
-        {
-            s.Ring = new float[n];
-            for (var i = 0; i < n; i++)
-            {
-                s.Ring[i] = r.ReadSingle();
-            }
-        }
+        s.Ring = FloatRing.Read(r);
     }
 
     internal sealed class State : RuleState
@@ -113,12 +105,7 @@ internal sealed class RobustDeviationDetector(Rule rule, int index, int history,
         {
             w.Write(Count);
             w.Write(Next);
-            var n = Ring?.Length ?? 0;
-            w.Write(n);
-            for (var i = 0; i < n; i++)
-            {
-                w.Write(Ring![i]);
-            }
+            FloatRing.Write(w, Ring);
 
             base.Write(w);
         }

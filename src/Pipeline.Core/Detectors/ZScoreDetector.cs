@@ -10,7 +10,7 @@ namespace Pipeline.Core.Detectors;
 /// </summary>
 internal sealed class ZScoreDetector(Rule rule, int index, ZScoreDetectorSpec spec) : MetricDetectorRuntime<ZScoreDetector.State>(rule, index)
 {
-    public override string Fingerprint => base.Fingerprint + $"|{spec.History}";
+    protected override string Layout => base.Layout + $"|{spec.History}";
 
     public override string DescribeCondition() => $"|zscore({Metric})| > {Number(spec.Threshold)}";
 
@@ -58,15 +58,7 @@ internal sealed class ZScoreDetector(Rule rule, int index, ZScoreDetectorSpec sp
         s.Next = r.ReadInt32();
         s.Sum = r.ReadDouble();
         s.SumSquares = r.ReadDouble();
-        var n = r.ReadInt32();
-        if (n > 0)
-        {
-            s.Ring = new float[n];
-            for (var i = 0; i < n; i++)
-            {
-                s.Ring[i] = r.ReadSingle();
-            }
-        }
+        s.Ring = FloatRing.Read(r);
     }
 
     internal sealed class State : RuleState
@@ -84,13 +76,7 @@ internal sealed class ZScoreDetector(Rule rule, int index, ZScoreDetectorSpec sp
             w.Write(Sum);
             w.Write(SumSquares);
 
-            // Only the filled part of the ring is meaningful while warming up; write it all for simplicity once full.
-            var n = Ring is null ? 0 : Ring.Length;
-            w.Write(n);
-            for (var i = 0; i < n; i++)
-            {
-                w.Write(Ring![i]);
-            }
+            FloatRing.Write(w, Ring);
 
             base.Write(w);
         }

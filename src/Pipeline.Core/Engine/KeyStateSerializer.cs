@@ -45,14 +45,7 @@ public static class KeyStateSerializer
                 WriteEvent(w, e, state.Labels);
             }
 
-            var rules = RuleStateBytes(state);
-            w.Write(rules.Count);
-            foreach (var (fingerprint, bytes) in rules)
-            {
-                w.Write(fingerprint);
-                w.Write(bytes.Length);
-                w.Write(bytes);
-            }
+            WriteRuleStates(w, stream, state);
 
             w.Write(state.Outbox.Count);
             foreach (var alert in state.Outbox)
@@ -126,33 +119,41 @@ public static class KeyStateSerializer
         return state;
     }
 
-    private static List<(string Fingerprint, byte[] Bytes)> RuleStateBytes(KeyState state)
+    private static void WriteRuleStates(BinaryWriter w, MemoryStream stream, KeyState state)
     {
-        var result = new List<(string, byte[])>();
         if (state.BoundTo is { } rules)
         {
+            w.Write(rules.Runtimes.Length);
             foreach (var runtime in rules.Runtimes)
             {
-                if (state.RuleStates[runtime.Index] is not { } s)
-                {
-                    continue;
-                }
-
-                using var stream = new MemoryStream(64);
-                using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
-                {
-                    s.Write(w);
-                }
-
-                result.Add((runtime.Fingerprint, stream.ToArray()));
+                // Each state is length-prefixed so a reader can keep it as bytes until its rule is bound.
+                w.Write(runtime.Fingerprint);
+                w.Flush();
+                var lengthAt = stream.Position;
+                w.Write(0);
+                state.RuleStates[runtime.Index]!.Write(w);
+                w.Flush();
+                var end = stream.Position;
+                stream.Position = lengthAt;
+                w.Write(checked((int)(end - lengthAt - sizeof(int))));
+                w.Flush();
+                stream.Position = end;
             }
         }
         else if (state.UnboundRuleStates is { } unbound)
         {
-            result.AddRange(unbound.Select(p => (p.Key, p.Value)));
+            w.Write(unbound.Count);
+            foreach (var (fingerprint, bytes) in unbound)
+            {
+                w.Write(fingerprint);
+                w.Write(bytes.Length);
+                w.Write(bytes);
+            }
         }
-
-        return result;
+        else
+        {
+            w.Write(0);
+        }
     }
 
     private static void WriteEvent(BinaryWriter w, Telemetry e, IReadOnlyDictionary<string, string> keyLabels)

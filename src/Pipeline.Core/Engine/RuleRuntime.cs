@@ -26,8 +26,16 @@ internal abstract class RuleRuntime(Rule rule, int index)
 
     public AlertTiming Timing { get; } = new(rule.For, rule.KeepFiringFor);
 
-    /// <summary>Identifies the rule's state layout: state is kept across rule changes only while this is equal.</summary>
-    public virtual string Fingerprint => $"{Rule.Id}|{Rule.Kind}|{Rule.Metric}|{Rule.Window}|{Rule.Aggregate}|{Rule.Detector?.Kind}";
+    private string? _fingerprint;
+
+    /// <summary>
+    /// Identifies the rule's state layout (a short hash of <see cref="Layout"/>, computed once): state is kept across
+    /// rule changes only while this is equal.
+    /// </summary>
+    public string Fingerprint => _fingerprint ??= Hashing.StableId("layout", Layout)[..16];
+
+    /// <summary>What the rule's state depends on; thresholds and durations are not part of it.</summary>
+    protected virtual string Layout => $"{Rule.Id}|{Rule.Kind}|{Rule.Metric}|{Rule.Window}|{Rule.Aggregate}|{Rule.Detector?.Kind}";
 
     /// <summary>Human-readable condition used when a transition has no evaluation of its own (timers).</summary>
     public abstract string DescribeCondition();

@@ -23,6 +23,12 @@ public sealed class PartitionProcessor : IDisposable
 
     // Keys this processor owns: state plus the ETag it was loaded or saved with.
     private readonly Dictionary<string, CachedKey> _cache = new(StringComparer.Ordinal);
+
+    // Keys held here whose outbox is not empty (so the Sweep retries them without scanning the cache).
+    private readonly HashSet<string> _unpublished = new(StringComparer.Ordinal);
+
+    // Expected keys (heartbeat `expected`) known to exist in the store; the others are created by the Sweep.
+    private readonly HashSet<string> _expectedEnsured = new(StringComparer.Ordinal);
     private KeyEngine _engine;
 
     public PartitionProcessor(RuleSet rules, IStateStore store, IAlertSink sink, IDeadLetterStore deadLetters,
@@ -126,22 +132,24 @@ public sealed class PartitionProcessor : IDisposable
         try
         {
             var due = new HashSet<string>(await _store.GetDueKeysAsync(processingTime, _options.SweepBatchSize, cancellationToken).ConfigureAwait(false), StringComparer.Ordinal);
+
+            // Expected keys are created once; from then on the deadline index brings them back like any key.
+            var create = new List<string>();
             foreach (var expected in _engine.Rules.ExpectedKeys)
             {
-                due.Add(expected);
-            }
-
-            // Keys held in memory with unpublished alerts are retried even if the index has not caught up.
-            foreach (var (key, cached) in _cache)
-            {
-                if (cached.State.Outbox.Count > 0)
+                if (!_expectedEnsured.Contains(expected))
                 {
-                    due.Add(key);
+                    due.Add(expected);
+                    create.Add(expected);
                 }
             }
 
+            // Keys held in memory with unpublished alerts are retried even if the index has not caught up.
+            due.UnionWith(_unpublished);
+
             var work = due.ToDictionary(k => k, _ => (IReadOnlyList<Telemetry>)[], StringComparer.Ordinal);
-            var result = await RunAsync(work, processingTime, createMissing: _engine.Rules.ExpectedKeys, cancellationToken).ConfigureAwait(false);
+            var result = await RunAsync(work, processingTime, createMissing: create, cancellationToken).ConfigureAwait(false);
+            _expectedEnsured.UnionWith(create);
             Totals.Add(result);
             return result;
         }
@@ -241,7 +249,16 @@ public sealed class PartitionProcessor : IDisposable
         var outbox = 0;
         foreach (var key in touched)
         {
-            outbox += _cache[key].State.Outbox.Count;
+            var count = _cache[key].State.Outbox.Count;
+            outbox += count;
+            if (count > 0)
+            {
+                _unpublished.Add(key);
+            }
+            else
+            {
+                _unpublished.Remove(key);
+            }
         }
 
         return new BatchResult
@@ -292,26 +309,39 @@ public sealed class PartitionProcessor : IDisposable
         var pending = keys;
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
-            var conflicted = new System.Collections.Concurrent.ConcurrentBag<string>();
+            var conflicted = new List<string>();
             var writes = pending.Select(k => (Key: k, Cached: _cache[k])).ToList();
-            await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-                async (item, ct) =>
+            async ValueTask Write((string Key, CachedKey Cached) item, CancellationToken ct)
+            {
+                var snapshot = KeyStateSerializer.Write(item.Cached.State);
+                var deadline = _engine.NextDeadline(item.Cached.State, processingTime);
+                try
                 {
-                    var snapshot = KeyStateSerializer.Write(item.Cached.State);
-                    var deadline = _engine.NextDeadline(item.Cached.State, processingTime);
-                    try
-                    {
-                        var etag = await _store.SaveAsync(new StateWrite(item.Key, snapshot, item.Cached.ETag, deadline), ct).ConfigureAwait(false);
-                        item.Cached.ETag = etag;
-                        item.Cached.Dirty = false;
-                    }
-                    catch (StateConflictException)
+                    var etag = await _store.SaveAsync(new StateWrite(item.Key, snapshot, item.Cached.ETag, deadline), ct).ConfigureAwait(false);
+                    item.Cached.ETag = etag;
+                    item.Cached.Dirty = false;
+                }
+                catch (StateConflictException)
+                {
+                    lock (conflicted)
                     {
                         conflicted.Add(item.Key);
                     }
-                }).ConfigureAwait(false);
+                }
+            }
 
-            if (conflicted.IsEmpty)
+            if (writes.Count == 1)
+            {
+                // The common case with small batches: skip the parallel machinery.
+                await Write(writes[0], cancellationToken).ConfigureAwait(false);
+            }
+            else
+            {
+                await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
+                    Write).ConfigureAwait(false);
+            }
+
+            if (conflicted.Count == 0)
             {
                 break;
             }
