@@ -59,7 +59,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         var launcher = Path.Combine(root, "node_modules", ".bin", "azurite");
         if (!File.Exists(launcher))
         {
-            await RunNpmCiAsync(root);
+            await InstallOnceAsync(root, launcher);
         }
 
         // The package's own entry point, run by node: the same program .bin/azurite links to, on any OS.
@@ -229,6 +229,39 @@ public sealed class AzuriteFixture : IAsyncLifetime
             }
         }
     }
+
+    /// <summary>
+    /// Several test assemblies share this fixture and `dotnet test` runs them in parallel processes: a machine-wide
+    /// named mutex lets one of them run `npm ci` while the others block on it, then find Azurite installed.
+    /// </summary>
+    private static Task InstallOnceAsync(string root, string launcher) => Task.Factory.StartNew(
+        () =>
+        {
+            using var mutex = new Mutex(false, "pipeline-azurite-npm-ci");
+            try
+            {
+                mutex.WaitOne();
+            }
+            catch (AbandonedMutexException)
+            {
+                // The holder died mid-install; we own the mutex now and npm ci starts from a clean slate.
+            }
+
+            try
+            {
+                if (!File.Exists(launcher))
+                {
+                    RunNpmCiAsync(root).GetAwaiter().GetResult();
+                }
+            }
+            finally
+            {
+                mutex.ReleaseMutex();
+            }
+        },
+        CancellationToken.None,
+        TaskCreationOptions.LongRunning,
+        TaskScheduler.Default);
 
     private static async Task RunNpmCiAsync(string root)
     {

@@ -1,0 +1,93 @@
+using System.Net;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Hosting;
+using Microsoft.AspNetCore.Hosting.Server;
+using Microsoft.AspNetCore.Hosting.Server.Features;
+using Microsoft.AspNetCore.Http;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeline.Functions.Api;
+using Pipeline.Functions.Contract;
+
+namespace Pipeline.Functions;
+
+/// <summary>How to build a handler: where it listens and where its ports come from.</summary>
+public sealed record HandlerOptions
+{
+    /// <summary>The loopback port (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>); 0 picks a free one (tests).</summary>
+    public int Port { get; init; }
+
+    /// <summary>Builds the ports once the server is up, from the app's configuration (environment variables).</summary>
+    public required Func<IConfiguration, CancellationToken, Task<PipelineComponents>> Components { get; init; }
+
+    public TimeProvider Time { get; init; } = TimeProvider.System;
+
+    /// <summary>Replaces the default (console) logging, e.g. to keep test output quiet.</summary>
+    public Action<ILoggingBuilder>? Logging { get; init; }
+}
+
+/// <summary>The custom handler: an ASP.NET Core server the Functions host starts and calls over loopback HTTP.</summary>
+public static class HandlerApp
+{
+    public const string PortVariable = "FUNCTIONS_CUSTOMHANDLER_PORT";
+
+    public static WebApplication Build(string[] args, HandlerOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        var builder = WebApplication.CreateSlimBuilder(args);
+
+        // Only the local Functions host may call the handler: loopback only, whatever ASPNETCORE_URLS says.
+        builder.WebHost.ConfigureKestrel(kestrel =>
+        {
+            kestrel.Listen(IPAddress.Loopback, options.Port);
+            kestrel.Limits.MaxRequestBodySize = null;
+            kestrel.AddServerHeader = false;
+        });
+        builder.Logging.ClearProviders();
+
+        // Two lines per request from ASP.NET Core's hosting log would double the host's log volume for nothing.
+        builder.Logging.AddFilter("Microsoft.AspNetCore", LogLevel.Warning);
+        if (options.Logging is { } logging)
+        {
+            logging(builder.Logging);
+        }
+        else
+        {
+            // The host captures the handler's stdout line by line into its own log: one line per entry.
+            builder.Logging.AddSimpleConsole(console =>
+            {
+                console.SingleLine = true;
+                console.TimestampFormat = "HH:mm:ss.fff ";
+                console.UseUtcTimestamp = true;
+            });
+        }
+
+        builder.Services.AddSingleton(options.Time);
+        var app = builder.Build();
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Functions");
+        var configuration = app.Configuration;
+        var runtime = new PipelineRuntime(ct => options.Components(configuration, ct), options.Time, logger);
+        app.Lifetime.ApplicationStarted.Register(runtime.Start);
+        app.Lifetime.ApplicationStopped.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
+
+        // The host polls GET / until it answers; it must not wait for the pipeline to start.
+        app.MapGet("/", static context =>
+        {
+            context.Response.ContentType = "text/plain";
+            return context.Response.WriteAsync("ok");
+        });
+        TriggerEndpoints.Map(app, runtime, options.Time, logger);
+        ApiEndpoints.Map(app, runtime, logger);
+        return app;
+    }
+
+    /// <summary>The address the started app listens on (tests start it on port 0).</summary>
+    public static Uri GetAddress(WebApplication app)
+    {
+        ArgumentNullException.ThrowIfNull(app);
+        var addresses = app.Services.GetRequiredService<IServer>().Features.Get<IServerAddressesFeature>()?.Addresses;
+        var address = addresses?.FirstOrDefault() ?? throw new InvalidOperationException("The handler is not listening yet.");
+        return new Uri(address.Replace("[::]", "127.0.0.1", StringComparison.Ordinal), UriKind.Absolute);
+    }
+}

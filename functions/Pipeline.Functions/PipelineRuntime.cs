@@ -1,0 +1,227 @@
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Engine;
+using Pipeline.Core.Processing;
+using Pipeline.Core.Rules;
+
+namespace Pipeline.Functions;
+
+/// <summary>
+/// The handler's one partition processor and its ports. Built in the background once the server listens
+/// (<see cref="Start"/>), so <c>GET /</c> answers before rules are parsed or storage clients exist, without competing
+/// with them for the CPU; invocations wait for it. One processor
+/// serves every partition the host hands this instance: the processor serializes its calls, so invocations of
+/// different partitions queue behind each other instead of racing on the key cache.
+/// </summary>
+public sealed partial class PipelineRuntime : IAsyncDisposable
+{
+    private readonly TimeProvider _time;
+    private readonly ILogger _logger;
+    private readonly SemaphoreSlim _rulesGate = new(1, 1);
+    private readonly CancellationTokenSource _stopping = new();
+    private readonly Func<CancellationToken, Task<PipelineComponents>> _components;
+    private readonly Lock _startLock = new();
+    private Task<Ready>? _ready;
+    private long _rulesCheckedTicks;
+
+    public PipelineRuntime(Func<CancellationToken, Task<PipelineComponents>> components, TimeProvider time, ILogger logger)
+    {
+        _components = components ?? throw new ArgumentNullException(nameof(components));
+        _time = time ?? throw new ArgumentNullException(nameof(time));
+        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+    }
+
+    /// <summary>Starting, ready, or failed with <see cref="Error"/>.</summary>
+    public string Status => _ready?.Status switch
+    {
+        TaskStatus.RanToCompletion => "ready",
+        TaskStatus.Faulted or TaskStatus.Canceled => "failed",
+        _ => "starting",
+    };
+
+    public string? Error => _ready?.Exception?.GetBaseException().Message;
+
+    /// <summary>The running pipeline, or null while starting or after a failed start (never waits).</summary>
+    public Ready? Current => _ready is { IsCompletedSuccessfully: true } ready ? ready.Result : null;
+
+    /// <summary>Starts building the pipeline (the server calls this once it listens); later calls do nothing.</summary>
+    public void Start() => _ = StartedAsync(CancellationToken.None);
+
+    /// <summary>
+    /// The processor and ports; throws what initialization threw. A failed start (storage unreachable, say) is tried
+    /// again by the next call, so the host's retries can succeed without restarting the process.
+    /// </summary>
+    public async Task<Ready> GetAsync(CancellationToken cancellationToken)
+    {
+        var ready = await StartedAsync(cancellationToken).ConfigureAwait(false);
+        await RefreshRulesAsync(ready, cancellationToken).ConfigureAwait(false);
+        return ready;
+    }
+
+    /// <summary>
+    /// Validates and activates a new rule set: stored first, then swapped into the processor, so a failed store write
+    /// leaves the previous rules active everywhere. Returns the loader's errors when the text is invalid.
+    /// </summary>
+    public async Task<RuleSetLoadResult> ReplaceRulesAsync(string text, RuleFileFormat format, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ready = await StartedAsync(cancellationToken).ConfigureAwait(false);
+        var result = RuleSetLoader.Load(text, format);
+        if (!result.Success)
+        {
+            return result;
+        }
+
+        // Compiled before it is stored, so a set the engine cannot run never becomes what other instances load.
+        _ = CompiledRules.Compile(result.RuleSet!, ready.Components.Environment);
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var stored = new StoredRuleText(text, FormatName(text, format), result.RuleSet!.Version, _time.GetUtcNow());
+            await ready.Components.Rules.SetActiveAsync(stored, cancellationToken).ConfigureAwait(false);
+            await ready.Processor.ReplaceRulesAsync(result.RuleSet, cancellationToken).ConfigureAwait(false);
+            LogRulesActivated(_logger, result.RuleSet.Version, "api");
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+
+        return result;
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        await _stopping.CancelAsync().ConfigureAwait(false);
+
+        // A start still in progress is abandoned (shutdown must not wait on storage); a failed one built nothing.
+        if (Current is { } ready)
+        {
+            ready.Processor.Dispose();
+            await ready.Components.DisposeAsync().ConfigureAwait(false);
+        }
+
+        _stopping.Dispose();
+        _rulesGate.Dispose();
+    }
+
+    private Task<Ready> StartedAsync(CancellationToken cancellationToken)
+    {
+        lock (_startLock)
+        {
+            if (_ready is null or { IsFaulted: true })
+            {
+                _ready = Task.Run(() => InitializeAsync(_stopping.Token));
+            }
+
+            return _ready.WaitAsync(cancellationToken);
+        }
+    }
+
+    private async Task<Ready> InitializeAsync(CancellationToken cancellationToken)
+    {
+        PipelineComponents? components = null;
+        try
+        {
+            components = await _components(cancellationToken).ConfigureAwait(false);
+            var active = await components.Rules.GetActiveAsync(cancellationToken).ConfigureAwait(false);
+            if (active is null)
+            {
+                var text = components.DefaultRulesText
+                    ?? throw new InvalidOperationException("The rule store has no active rules and no default rule file was configured.");
+                var seed = RuleSetLoader.Load(text);
+                if (!seed.Success)
+                {
+                    throw new InvalidOperationException("The default rule file is invalid: " + string.Join("; ", seed.Errors));
+                }
+
+                active = new StoredRuleText(text, FormatName(text, RuleFileFormat.Auto), seed.RuleSet!.Version, _time.GetUtcNow());
+                await components.Rules.SetActiveAsync(active, cancellationToken).ConfigureAwait(false);
+            }
+
+            var loaded = Load(active);
+            var processor = new PartitionProcessor(loaded, components.State, components.Alerts, components.DeadLetters,
+                new ProcessorOptions { Environment = components.Environment }, components.History);
+            _rulesCheckedTicks = _time.GetTimestamp();
+            LogRulesActivated(_logger, loaded.Version, "startup");
+            return new Ready(processor, components);
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            LogStartupFailed(_logger, ex);
+            if (components is not null)
+            {
+                await components.DisposeAsync().ConfigureAwait(false);
+            }
+
+            throw;
+        }
+    }
+
+    /// <summary>Picks up rules another instance activated (blob store), at most once per refresh interval.</summary>
+    private async Task RefreshRulesAsync(Ready ready, CancellationToken cancellationToken)
+    {
+        var interval = ready.Components.RulesRefreshInterval;
+        if (interval <= TimeSpan.Zero || _time.GetElapsedTime(Interlocked.Read(ref _rulesCheckedTicks)) < interval)
+        {
+            return;
+        }
+
+        await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_time.GetElapsedTime(Interlocked.Read(ref _rulesCheckedTicks)) < interval)
+            {
+                return;
+            }
+
+            Interlocked.Exchange(ref _rulesCheckedTicks, _time.GetTimestamp());
+            var active = await ready.Components.Rules.GetActiveAsync(cancellationToken).ConfigureAwait(false);
+            if (active is null || active.Version == ready.Processor.Rules.Version)
+            {
+                return;
+            }
+
+            var rules = Load(active);
+            await ready.Processor.ReplaceRulesAsync(rules, cancellationToken).ConfigureAwait(false);
+            LogRulesActivated(_logger, rules.Version, "rule store");
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            // The rules in force stay; the next invocation after the interval tries again.
+            LogRulesRefreshFailed(_logger, ex);
+        }
+        finally
+        {
+            _rulesGate.Release();
+        }
+    }
+
+    private static RuleSet Load(StoredRuleText stored)
+    {
+        var format = stored.Format == StoredRuleText.Json ? RuleFileFormat.Json : RuleFileFormat.Yaml;
+        var result = RuleSetLoader.Load(stored.Text, format);
+        return result.Success
+            ? result.RuleSet!
+            : throw new InvalidOperationException($"The active rules (version {stored.Version}) are invalid: " + string.Join("; ", result.Errors));
+    }
+
+    /// <summary>The store's format label: what the loader would read the text as.</summary>
+    internal static string FormatName(string text, RuleFileFormat format) => format switch
+    {
+        RuleFileFormat.Json => StoredRuleText.Json,
+        RuleFileFormat.Yaml => StoredRuleText.Yaml,
+        _ => text.TrimStart() is ['{', ..] or ['[', ..] ? StoredRuleText.Json : StoredRuleText.Yaml,
+    };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Rules {Version} active ({Origin})")]
+    private static partial void LogRulesActivated(ILogger logger, string version, string origin);
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Reading the active rules failed; the rules in force stay")]
+    private static partial void LogRulesRefreshFailed(ILogger logger, Exception exception);
+
+    [LoggerMessage(Level = LogLevel.Critical, Message = "The pipeline could not start; the next invocation tries again")]
+    private static partial void LogStartupFailed(ILogger logger, Exception exception);
+
+    /// <summary>A running pipeline.</summary>
+    public sealed record Ready(PartitionProcessor Processor, PipelineComponents Components);
+}

@@ -1,0 +1,81 @@
+using System.Net;
+using System.Net.Http.Headers;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.Configuration;
+using Pipeline.Azure.Tests.Testing;
+
+namespace Pipeline.Functions.Tests.Configuration;
+
+/// <summary>The handler configured the way Azure runs it (Tables, Blob), against Azurite instead of a storage account.</summary>
+[Collection(AzuriteTests.Name)]
+public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("pipeline-azurite-settings-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private Task<PipelineComponents> CreateAsync()
+    {
+        var rules = Path.Combine(_folder.FullName, "rules.yaml");
+        File.WriteAllText(rules, TestHandler.HotRules);
+        var settings = PipelineSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Pipeline:Environment"] = "azurite",
+            ["Pipeline:State:Kind"] = "tables",
+            ["Pipeline:DeadLetters:Kind"] = "tables",
+            ["Pipeline:Rules:Kind"] = "blob",
+            ["Pipeline:Alerts:Kind"] = "memory",
+            ["Pipeline:Rules:Path"] = rules,
+            ["Pipeline:Storage:ConnectionString"] = azurite.ConnectionString,
+        }).Build());
+        return ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
+    }
+
+    private static async Task<JsonElement> GetAsync(TestHandler handler, string path)
+    {
+        using var response = await handler.Client.GetAsync(new Uri(path, UriKind.Relative));
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
+        return document.RootElement.Clone();
+    }
+
+    [AzuriteFact]
+    public async Task State_dead_letters_history_and_rules_live_in_storage_and_a_new_instance_finds_them()
+    {
+        string warmVersion;
+        await using (var first = await TestHandler.StartAsync(await CreateAsync()))
+        {
+            foreach (var payload in new[] { "ingest-string-arrays.json", "ingest-malformed.json" })
+            {
+                using var ingest = await first.InvokeAsync("Ingest", TestHandler.ReadPayload(payload));
+                Assert.Equal(HttpStatusCode.OK, ingest.StatusCode);
+            }
+
+            using var put = await first.Client.PutAsync(new Uri("/api/rules", UriKind.Relative), new StringContent(
+                """{"defaults":{"outOfOrderTolerance":"0s"},"rules":[{"id":"warm","metric":"temperature","when":"> 71"}]}""",
+                Encoding.UTF8, new MediaTypeHeaderValue("application/json")));
+            Assert.Equal(HttpStatusCode.OK, put.StatusCode);
+            using var accepted = JsonDocument.Parse(await put.Content.ReadAsStringAsync());
+            warmVersion = accepted.RootElement.GetProperty("version").GetString()!;
+        }
+
+        // A new instance (new clients, empty caches): everything comes back from Tables and Blob storage.
+        await using var second = await TestHandler.StartAsync(await CreateAsync());
+
+        var rules = await GetAsync(second, "/api/rules");
+        Assert.Equal(warmVersion, rules.GetProperty("version").GetString());
+        Assert.Equal(["warm"], rules.GetProperty("rules").EnumerateArray().Select(r => r.GetString()));
+
+        var device = await GetAsync(second, "/api/devices/chiller-2");
+        Assert.Equal(86.5, device.GetProperty("lastValues").GetProperty("temperature").GetDouble());
+
+        var alerts = await GetAsync(second, "/api/alerts?status=all");
+        var alert = Assert.Single(alerts.GetProperty("alerts").EnumerateArray());
+        Assert.Equal("devices/chiller-2/rules/hot", alert.GetProperty("subject").GetString());
+        Assert.Equal("/pipeline/azurite/rules/hot", alert.GetProperty("source").GetString());
+
+        var letters = await second.Components.DeadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 100);
+        Assert.Equal([501L, 502L, 503L, 504L], letters.Select(d => d.Source.SequenceNumber).Order());
+    }
+}

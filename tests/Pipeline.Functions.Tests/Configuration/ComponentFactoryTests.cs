@@ -1,0 +1,125 @@
+using Microsoft.Extensions.Configuration;
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Rules;
+using Pipeline.Core.State;
+using Pipeline.Local;
+
+namespace Pipeline.Functions.Tests.Configuration;
+
+public sealed class ComponentFactoryTests : IDisposable
+{
+    private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("pipeline-settings-");
+
+    public void Dispose() => _folder.Delete(recursive: true);
+
+    private static PipelineSettings Settings(params (string Key, string Value)[] values) =>
+        PipelineSettings.From(new ConfigurationBuilder()
+            .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
+            .Build());
+
+    private string RulesFile()
+    {
+        var path = Path.Combine(_folder.FullName, "rules.yaml");
+        File.WriteAllText(path, TestHandler.HotRules);
+        return path;
+    }
+
+    [Fact]
+    public void Settings_are_read_from_the_Pipeline_section_as_the_environment_gives_them()
+    {
+        // Pipeline__State__Kind in the environment is Pipeline:State:Kind in configuration.
+        var settings = Settings(("Pipeline:Environment", "prod"), ("Pipeline:State:Kind", "Tables"),
+            ("Pipeline:State:TableServiceUri", "https://acct.table.core.windows.net"), ("Pipeline:Alerts:Kind", "eventgrid"),
+            ("Pipeline:Rules:RefreshSeconds", "5"), ("AZURE_CLIENT_ID", "1b4e0f7a-0000-4000-8000-000000000001"));
+
+        Assert.Equal("prod", settings.Environment);
+        Assert.Equal("tables", settings.StateKind);
+        Assert.Equal("https://acct.table.core.windows.net", settings.StateTableServiceUri);
+        Assert.Equal("eventgrid", settings.AlertsKind);
+        Assert.Equal("jsonl", settings.DeadLettersKind);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.RulesRefreshInterval);
+        Assert.Equal("1b4e0f7a-0000-4000-8000-000000000001", settings.ClientId);
+    }
+
+    [Fact]
+    public void Empty_settings_count_as_unset()
+    {
+        var settings = Settings(("Pipeline:Alerts:Kind", ""), ("Pipeline:Storage:ConnectionString", ""), ("Pipeline:ClientId", ""));
+
+        Assert.Equal("jsonl", settings.AlertsKind);
+        Assert.Null(settings.StorageConnectionString);
+        Assert.Null(settings.ClientId);
+    }
+
+    [Fact]
+    public async Task Memory_and_json_lines_need_no_Azure()
+    {
+        var settings = Settings(("Pipeline:State:Kind", "memory"), ("Pipeline:Alerts:Kind", "jsonl"), ("Pipeline:DeadLetters:Kind", "jsonl"),
+            ("Pipeline:Alerts:Path", Path.Combine(_folder.FullName, "a.jsonl")), ("Pipeline:DeadLetters:Path", Path.Combine(_folder.FullName, "d.jsonl")),
+            ("Pipeline:Rules:Path", RulesFile()));
+
+        await using var components = await ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
+
+        Assert.IsType<MemoryStateStore>(components.State);
+        Assert.IsType<MemoryAlertHistory>(components.History);
+        Assert.Equal(Path.Combine(_folder.FullName, "a.jsonl"), Assert.IsType<JsonLinesAlertSink>(components.Alerts).Path);
+        Assert.Equal(Path.Combine(_folder.FullName, "d.jsonl"), Assert.IsType<JsonLinesDeadLetterStore>(components.DeadLetters).Path);
+        Assert.IsType<MemoryRuleStore>(components.Rules);
+        Assert.Equal(TestHandler.HotRules, components.DefaultRulesText);
+    }
+
+    [Fact]
+    public async Task Several_alert_kinds_fan_out()
+    {
+        var settings = Settings(("Pipeline:Alerts:Kind", "memory, jsonl"), ("Pipeline:Alerts:Path", Path.Combine(_folder.FullName, "a.jsonl")),
+            ("Pipeline:DeadLetters:Kind", "memory"), ("Pipeline:Rules:Path", RulesFile()));
+
+        await using var components = await ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
+
+        var fanOut = Assert.IsType<FanOutAlertSink>(components.Alerts);
+        Assert.IsType<MemoryAlertSink>(fanOut.Sinks[0]);
+        Assert.IsType<JsonLinesAlertSink>(fanOut.Sinks[1]);
+    }
+
+    [Theory]
+    [InlineData("Pipeline:State:Kind", "cosmos", "Pipeline__State__Kind 'cosmos' is not one of: memory, tables.")]
+    [InlineData("Pipeline:Alerts:Kind", "smtp", "Pipeline__Alerts__Kind 'smtp' is not one of: jsonl, memory, eventgrid, webhook.")]
+    [InlineData("Pipeline:Rules:Kind", "git", "Pipeline__Rules__Kind 'git' is not one of: file, blob.")]
+    public async Task Unknown_kinds_are_named_in_the_error(string key, string value, string message)
+    {
+        // Everything else local, so the only unknown kind is the one under test.
+        var values = new Dictionary<string, string>
+        {
+            ["Pipeline:Alerts:Kind"] = "memory",
+            ["Pipeline:DeadLetters:Kind"] = "memory",
+            ["Pipeline:Rules:Path"] = RulesFile(),
+            [key] = value,
+        };
+        var settings = Settings([.. values.Select(v => (v.Key, v.Value))]);
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
+
+        Assert.Equal(message, ex.Message);
+    }
+
+    [Fact]
+    public async Task Tables_without_an_endpoint_say_which_setting_is_missing()
+    {
+        var settings = Settings(("Pipeline:State:Kind", "tables"), ("Pipeline:Rules:Path", RulesFile()));
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
+
+        Assert.StartsWith("Pipeline__State__TableServiceUri must be the storage account's table endpoint", ex.Message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_missing_rule_file_is_named()
+    {
+        var missing = Path.Combine(_folder.FullName, "nope.yaml");
+        var settings = Settings(("Pipeline:Rules:Path", missing));
+
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
+
+        Assert.Equal($"The rule file '{missing}' does not exist (Pipeline__Rules__Path).", ex.Message);
+    }
+}
