@@ -57,15 +57,10 @@ public sealed class KeyEngine
         {
             var e = events[index];
             var source = e.Source;
-            if (source.SequenceNumber >= 0)
+            if (source.SequenceNumber >= 0 && !state.Advance(source))
             {
-                if (state.Positions.TryGetValue(source.Partition, out var last) && source.SequenceNumber <= last)
-                {
-                    counters.Duplicates++;
-                    continue;
-                }
-
-                state.Positions[source.Partition] = source.SequenceNumber;
+                counters.Duplicates++;
+                continue;
             }
 
             var ticks = e.Timestamp.UtcTicks;

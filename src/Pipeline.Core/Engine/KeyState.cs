@@ -39,6 +39,44 @@ public sealed class KeyState
     /// <summary>Last applied sequence number per partition.</summary>
     public Dictionary<string, long> Positions { get; } = new(StringComparer.Ordinal);
 
+    // A key's events come from one partition nearly always: remember it to skip the dictionary.
+    private string? _lastPartition;
+    private long _lastSequence;
+
+    /// <summary>Records an event's source position; false when it is at or below the last applied one (a duplicate).</summary>
+    internal bool Advance(SourcePosition source)
+    {
+        if (ReferenceEquals(source.Partition, _lastPartition) || source.Partition == _lastPartition)
+        {
+            if (source.SequenceNumber <= _lastSequence)
+            {
+                return false;
+            }
+
+            _lastSequence = source.SequenceNumber;
+            return true;
+        }
+
+        if (Positions.TryGetValue(source.Partition, out var last) && source.SequenceNumber <= last)
+        {
+            return false;
+        }
+
+        SyncPositions();
+        _lastPartition = source.Partition;
+        _lastSequence = source.SequenceNumber;
+        return true;
+    }
+
+    /// <summary>Writes the remembered partition's position into <see cref="Positions"/> (before a snapshot or a view).</summary>
+    internal void SyncPositions()
+    {
+        if (_lastPartition is not null)
+        {
+            Positions[_lastPartition] = _lastSequence;
+        }
+    }
+
     /// <summary>Events waiting for the watermark, ordered by event time then arrival.</summary>
     internal List<Telemetry> Buffer { get; } = [];
 

@@ -12,51 +12,62 @@ public static class KeyStateSerializer
 {
     public const byte FormatVersion = 1;
 
+    // One stream and writer per thread, reused: a snapshot per key per batch would otherwise allocate both, and
+    // the stream's growth, every time. Only the returned array is new.
+    [ThreadStatic]
+    private static (MemoryStream Stream, BinaryWriter Writer)? _threadScratch;
+
     public static byte[] Write(KeyState state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        using var stream = new MemoryStream(256);
-        using (var w = new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true))
+        var (stream, w) = _threadScratch ??= Scratch();
+        stream.SetLength(0);
+        w.Write(FormatVersion);
+        w.Write(state.Key);
+        w.Write(state.MaxEventTicks);
+        w.Write(state.WatermarkTicks);
+        w.Write(state.LastArrivalTicks);
+        w.Write(state.EventCount);
+        WriteMap(w, state.Labels);
+        w.Write(state.LastValues.Count);
+        foreach (var (name, value) in state.LastValues)
         {
-            w.Write(FormatVersion);
-            w.Write(state.Key);
-            w.Write(state.MaxEventTicks);
-            w.Write(state.WatermarkTicks);
-            w.Write(state.LastArrivalTicks);
-            w.Write(state.EventCount);
-            WriteMap(w, state.Labels);
-            w.Write(state.LastValues.Count);
-            foreach (var (name, value) in state.LastValues)
-            {
-                w.Write(name);
-                w.Write(value);
-            }
-
-            w.Write(state.Positions.Count);
-            foreach (var (partition, sequence) in state.Positions)
-            {
-                w.Write(partition);
-                w.Write(sequence);
-            }
-
-            w.Write(state.Buffer.Count);
-            foreach (var e in state.Buffer)
-            {
-                WriteEvent(w, e, state.Labels);
-            }
-
-            WriteRuleStates(w, stream, state);
-
-            w.Write(state.Outbox.Count);
-            foreach (var alert in state.Outbox)
-            {
-                var json = alert.ToJsonBytes();
-                w.Write(json.Length);
-                w.Write(json);
-            }
+            w.Write(name);
+            w.Write(value);
         }
 
+        state.SyncPositions();
+        w.Write(state.Positions.Count);
+        foreach (var (partition, sequence) in state.Positions)
+        {
+            w.Write(partition);
+            w.Write(sequence);
+        }
+
+        w.Write(state.Buffer.Count);
+        foreach (var e in state.Buffer)
+        {
+            WriteEvent(w, e, state.Labels);
+        }
+
+        WriteRuleStates(w, stream, state);
+
+        w.Write(state.Outbox.Count);
+        foreach (var alert in state.Outbox)
+        {
+            var json = alert.ToJsonBytes();
+            w.Write(json.Length);
+            w.Write(json);
+        }
+
+        w.Flush();
         return stream.ToArray();
+    }
+
+    private static (MemoryStream, BinaryWriter) Scratch()
+    {
+        var stream = new MemoryStream(4096);
+        return (stream, new BinaryWriter(stream, Encoding.UTF8, leaveOpen: true));
     }
 
     /// <summary>Reads a snapshot. Throws <see cref="InvalidDataException"/> for an unknown version or a snapshot of another key.</summary>

@@ -104,9 +104,10 @@ internal sealed class ThresholdRuntime : RuleRuntime
             return;
         }
 
-        // Copy: judging may advance other rules that reuse the shared results list.
-        foreach (var r in results.ToArray())
+        // Judging only reaches lifecycles and composites, never another window set, so the shared list stays intact.
+        for (var i = 0; i < results.Count; i++)
         {
+            var r = results[i];
             var acc = r.Accumulator;
             var evidence = new AlertEvidence(acc.Count, acc.FirstSequence == long.MaxValue ? -1 : acc.FirstSequence,
                 acc.LastSequence == long.MinValue ? -1 : acc.LastSequence, acc.Partition);

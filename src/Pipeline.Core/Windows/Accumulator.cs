@@ -30,6 +30,24 @@ public sealed class Accumulator
     public string Partition { get; private set; } = string.Empty;
     public PercentileDigest? Digest { get; }
 
+    /// <summary>Empties the accumulator for reuse (no percentile digest).</summary>
+    internal void Reset()
+    {
+        _mean = 0;
+        _m2 = 0;
+        Count = 0;
+        Sum = 0;
+        Min = double.PositiveInfinity;
+        Max = double.NegativeInfinity;
+        FirstTicks = long.MaxValue;
+        FirstValue = 0;
+        LastTicks = long.MinValue;
+        LastValue = 0;
+        FirstSequence = long.MaxValue;
+        LastSequence = long.MinValue;
+        Partition = string.Empty;
+    }
+
     public void Add(long ticks, double value, long sequence, string partition)
     {
         Count = checked(Count + 1);

@@ -19,6 +19,9 @@ public sealed class WindowSet
 
     private readonly List<Slot> _slots = [];
     private readonly Queue<Sample> _samples = new();
+
+    // Forgotten slots, reused for the next windows so a steady stream allocates no slot or accumulator.
+    private readonly Stack<Slot> _free = new();
     private Slot? _session;
     private long _sessionLastTicks;
 
@@ -144,6 +147,11 @@ public sealed class WindowSet
         {
             if (_slots[i].Emitted && _slots[i].End + allowedLateness.Ticks <= watermark)
             {
+                if (_free.Count < 4)
+                {
+                    _free.Push(_slots[i]);
+                }
+
                 _slots.RemoveAt(i);
             }
         }
@@ -197,7 +205,17 @@ public sealed class WindowSet
             }
         }
 
-        var slot = new Slot(start, end, new Accumulator(percentiles));
+        Slot slot;
+        if (!percentiles && _free.TryPop(out var reused))
+        {
+            reused.Reuse(start, end);
+            slot = reused;
+        }
+        else
+        {
+            slot = new Slot(start, end, new Accumulator(percentiles));
+        }
+
         _slots.Insert(insertAt, slot);
         return slot;
     }
@@ -252,10 +270,18 @@ public sealed class WindowSet
 
     private sealed class Slot(long start, long end, Accumulator accumulator)
     {
-        public long Start { get; } = start;
-        public long End { get; } = end;
+        public long Start { get; private set; } = start;
+        public long End { get; private set; } = end;
         public Accumulator Accumulator { get; } = accumulator;
         public bool Emitted { get; set; }
+
+        public void Reuse(long start, long end)
+        {
+            Start = start;
+            End = end;
+            Emitted = false;
+            Accumulator.Reset();
+        }
 
         public void Write(BinaryWriter w)
         {
