@@ -330,16 +330,27 @@ public sealed class PartitionProcessor : IDisposable
                 }
             }
 
-            if (writes.Count == 1)
+            // Bounded concurrency without thread hops: a store that completes synchronously (memory) runs inline,
+            // one that does I/O (Tables) keeps up to MaxParallelWrites writes in flight.
+            var inflight = new List<Task>();
+            foreach (var item in writes)
             {
-                // The common case with small batches: skip the parallel machinery.
-                await Write(writes[0], cancellationToken).ConfigureAwait(false);
+                var write = Write(item, cancellationToken);
+                if (write.IsCompletedSuccessfully)
+                {
+                    continue;
+                }
+
+                inflight.Add(write.AsTask());
+                if (inflight.Count >= _options.MaxParallelWrites)
+                {
+                    var done = await Task.WhenAny(inflight).ConfigureAwait(false);
+                    inflight.Remove(done);
+                    await done.ConfigureAwait(false);
+                }
             }
-            else
-            {
-                await Parallel.ForEachAsync(writes, new ParallelOptions { MaxDegreeOfParallelism = _options.MaxParallelWrites, CancellationToken = cancellationToken },
-                    Write).ConfigureAwait(false);
-            }
+
+            await Task.WhenAll(inflight).ConfigureAwait(false);
 
             if (conflicted.Count == 0)
             {
