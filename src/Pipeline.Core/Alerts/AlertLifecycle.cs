@@ -66,6 +66,9 @@ public sealed class AlertLifecycle
     /// <summary>The window whose value decided the latest fire/escalation (a late event there amends the alert).</summary>
     public TimeInterval? DecidingWindow { get; private set; }
 
+    /// <summary>True while nothing is pending or firing: then only a <see cref="Signal.Fire"/> can change anything.</summary>
+    public bool IsQuiet => Status is AlertStatus.Inactive or AlertStatus.Resolved;
+
     /// <summary>Applies one evaluation. <paramref name="ruleId"/> and <paramref name="key"/> name the episode.</summary>
     public void Observe(in Evaluation e, AlertTiming timing, string ruleId, string key, ITransitionObserver observer)
     {

@@ -38,6 +38,11 @@ internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorS
             s.Partition = e.Source.Partition;
         }
 
+        if (s.Alert.IsQuiet)
+        {
+            return; // data while not alerting: nothing to resolve
+        }
+
         var (severity, timing, source) = Resolve(ctx.State.Key, ctx.State.Labels);
         var evaluation = new Evaluation(ticks, Signal.Clear, severity, TimeSpan.Zero.TotalSeconds, "data received after silence", spec.Timeout.TotalSeconds,
             source, null, Evidence(e));

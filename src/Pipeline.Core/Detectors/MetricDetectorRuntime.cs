@@ -41,6 +41,11 @@ internal abstract class MetricDetectorRuntime<TState>(Rule rule, int index) : Ru
             return; // warming up: no verdict either way
         }
 
+        if (sig != Signal.Fire && s.Alert.IsQuiet)
+        {
+            return; // the common case: nothing to clear (skips building the evaluation)
+        }
+
         var (severity, timing, source) = Resolve(ctx.State.Key, ctx.State.Labels);
         var evaluation = new Evaluation(e.Timestamp.UtcTicks, sig, severity, score, Condition, threshold, source, null, Evidence(e));
         ctx.Observe(this, s, evaluation, timing);

@@ -155,6 +155,11 @@ internal sealed class ThresholdRuntime : RuleRuntime
             }
         }
 
+        if (signal != Signal.Fire && !late && s.Alert.IsQuiet)
+        {
+            return; // nothing pending or firing to keep or clear
+        }
+
         if (signal == Signal.Clear && effective.Clear is { } clear)
         {
             decided = clear;
