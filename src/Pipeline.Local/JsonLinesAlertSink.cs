@@ -58,7 +58,7 @@ public sealed class JsonLinesAlertSink : IAlertSink, IAsyncDisposable, IDisposab
         foreach (var alert in alerts)
         {
             ArgumentNullException.ThrowIfNull(alert);
-            using (var writer = new Utf8JsonWriter(buffer))
+            using (var writer = new Utf8JsonWriter(buffer, AlertEvent.WriterOptions))
             {
                 alert.WriteTo(writer);
             }

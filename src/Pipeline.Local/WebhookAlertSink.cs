@@ -136,7 +136,7 @@ public sealed class WebhookAlertSink : IAlertSink
     {
         ArgumentNullException.ThrowIfNull(alerts);
         var buffer = new ArrayBufferWriter<byte>(alerts.Count * 1024 + 2);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, AlertEvent.WriterOptions))
         {
             writer.WriteStartArray();
             foreach (var alert in alerts)

@@ -28,6 +28,12 @@ public sealed record AlertEvent
 
     public AlertTransitionKind Kind => Data.Transition;
 
+    /// <summary>
+    /// Writer options for alert JSON: characters such as <c>&gt;</c> in conditions are written as themselves, not as
+    /// <c>\u003E</c> (the output is JSON for machines and logs, never embedded in HTML).
+    /// </summary>
+    public static JsonWriterOptions WriterOptions { get; } = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
     public static string TypeName(AlertTransitionKind kind) => "Pipeline.Alert." + kind.ToString();
 
     /// <summary>Writes the structured-mode CloudEvent JSON object.</summary>
@@ -51,7 +57,7 @@ public sealed record AlertEvent
     public byte[] ToJsonBytes()
     {
         var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer))
+        using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
         {
             WriteTo(writer);
         }
