@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
@@ -414,38 +413,8 @@ public sealed class KeyEngine
 
     private static DeadLetter ToDeadLetter(Telemetry e, DeadLetterReason reason, string detail, DateTimeOffset processingTime)
     {
-        var body = e.RawBody.IsEmpty ? Encode(e) : e.RawBody;
+        // Events that arrived decoded (no raw body) are kept as the JSON they would have been sent as.
+        var body = e.RawBody.IsEmpty ? TelemetryEncoder.ToJson(e) : e.RawBody;
         return new DeadLetter(DeadLetter.CreateId(e.Source, body.Span), body, e.Source, reason, detail, processingTime);
-    }
-
-    /// <summary>Events that arrived decoded (no raw body) are kept as the JSON they would have been sent as.</summary>
-    private static byte[] Encode(Telemetry e)
-    {
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(256);
-        using (var w = new Utf8JsonWriter(buffer))
-        {
-            w.WriteStartObject();
-            w.WriteString("deviceId", e.Key);
-            w.WriteString("ts", e.Timestamp.UtcDateTime);
-            foreach (var (name, value) in e.Metrics)
-            {
-                w.WriteNumber(name, value);
-            }
-
-            if (e.Labels.Count > 0)
-            {
-                w.WriteStartObject("labels");
-                foreach (var (name, value) in e.Labels)
-                {
-                    w.WriteString(name, value);
-                }
-
-                w.WriteEndObject();
-            }
-
-            w.WriteEndObject();
-        }
-
-        return buffer.WrittenSpan.ToArray();
     }
 }
