@@ -29,7 +29,9 @@ public static class CommandLine
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)
         {
-            stderr.WriteLine($"pipeline: {parse.Errors[0].Message.TrimEnd('.')} (see 'pipeline --help')");
+            // "Required command was not provided" comes first for `pipeline bogus`; the unrecognized word says more.
+            var error = parse.Errors.FirstOrDefault(e => e.Message.StartsWith("Unrecognized", StringComparison.Ordinal)) ?? parse.Errors[0];
+            stderr.WriteLine($"pipeline: {error.Message.TrimEnd('.')} (see 'pipeline --help')");
             return UsageError;
         }
 

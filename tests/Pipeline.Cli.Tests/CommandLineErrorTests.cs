@@ -22,6 +22,12 @@ public sealed class CommandLineErrorTests
     }
 
     [Fact]
+    public async Task Unknown_command_names_the_word()
+    {
+        AssertOneLineError(await CliRunner.RunAsync("bogus"), "pipeline: Unrecognized command or argument 'bogus'");
+    }
+
+    [Fact]
     public async Task Unknown_source_and_bad_duration()
     {
         AssertOneLineError(await CliRunner.RunAsync("run", "--source", "carrier-pigeon"), "pipeline: --source: 'carrier-pigeon' is not one of sim, http, file, stdin");
