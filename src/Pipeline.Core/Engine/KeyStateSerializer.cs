@@ -73,7 +73,7 @@ public static class KeyStateSerializer
     /// <summary>Reads a snapshot. Throws <see cref="InvalidDataException"/> for an unknown version or a snapshot of another key.</summary>
     public static KeyState Read(ReadOnlySpan<byte> snapshot, string expectedKey)
     {
-        using var r = new BinaryReader(new MemoryStream(snapshot.ToArray()), Encoding.UTF8);
+        using var r = new BinaryReader(new MemoryStream(snapshot.ToArray(), writable: false), Encoding.UTF8);
         var version = r.ReadByte();
         if (version != FormatVersion)
         {
