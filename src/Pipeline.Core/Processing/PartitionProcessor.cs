@@ -31,6 +31,9 @@ public sealed class PartitionProcessor : IDisposable
     private readonly HashSet<string> _expectedEnsured = new(StringComparer.Ordinal);
     private KeyEngine _engine;
 
+    // Call counter: the cache's clock for least-recently-used eviction.
+    private long _calls;
+
     public PartitionProcessor(RuleSet rules, IStateStore store, IAlertSink sink, IDeadLetterStore deadLetters,
         ProcessorOptions? options = null, IAlertHistory? history = null)
     {
@@ -40,11 +43,15 @@ public sealed class PartitionProcessor : IDisposable
         _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         _history = history;
         _options = options ?? new ProcessorOptions();
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedKeys, 1, nameof(options));
         _decoder = new TelemetryDecoder(_options.Decoder);
         _engine = new KeyEngine(CompiledRules.Compile(rules, _options.Environment));
     }
 
     public RuleSet Rules => _engine.Rules.RuleSet;
+
+    /// <summary>Keys currently held in memory.</summary>
+    public int CachedKeys => _cache.Count;
 
     /// <summary>Totals since this processor started.</summary>
     public ProcessorTotals Totals { get; } = new();
@@ -209,6 +216,7 @@ public sealed class PartitionProcessor : IDisposable
     {
         var counters = new ApplyCounters();
         var deadLetters = new List<DeadLetter>();
+        var call = ++_calls;
         await EnsureLoadedAsync(work.Keys, forceReload: null, cancellationToken).ConfigureAwait(false);
 
         var touched = new List<string>(work.Count);
@@ -226,6 +234,7 @@ public sealed class PartitionProcessor : IDisposable
             }
 
             _engine.Apply(cached.State, keyEvents, processingTime, counters, deadLetters);
+            cached.LastUsed = call;
             touched.Add(key);
         }
 
@@ -261,6 +270,7 @@ public sealed class PartitionProcessor : IDisposable
             }
         }
 
+        EvictIfNeeded(call);
         return new BatchResult
         {
             Applied = counters.Applied,
@@ -442,6 +452,28 @@ public sealed class PartitionProcessor : IDisposable
 
     public void Dispose() => _gate.Dispose();
 
+    /// <summary>Drops the least recently used clean keys (persisted, nothing to publish) once the cache is over its bound.</summary>
+    private void EvictIfNeeded(long call)
+    {
+        if (_cache.Count <= _options.MaxCachedKeys)
+        {
+            return;
+        }
+
+        // Evict down to 90% so this sort happens once per many calls, not on every call at the bound.
+        var target = _options.MaxCachedKeys - (_options.MaxCachedKeys / 10);
+        var victims = _cache
+            .Where(p => p.Value.LastUsed < call && !p.Value.Dirty && p.Value.ETag is not null && p.Value.State.Outbox.Count == 0)
+            .OrderBy(p => p.Value.LastUsed)
+            .Take(_cache.Count - target)
+            .Select(p => p.Key)
+            .ToList();
+        foreach (var key in victims)
+        {
+            _cache.Remove(key);
+        }
+    }
+
     private sealed class CachedKey(KeyState state, string? etag)
     {
         public KeyState State { get; } = state;
@@ -450,5 +482,8 @@ public sealed class PartitionProcessor : IDisposable
 
         /// <summary>Changed in memory since the last successful write.</summary>
         public bool Dirty { get; set; }
+
+        /// <summary>The processor call that last used this key.</summary>
+        public long LastUsed { get; set; }
     }
 }

@@ -19,6 +19,12 @@ public sealed record ProcessorOptions
     /// <summary>How often a key is reloaded and re-applied after ETag conflicts before the batch fails.</summary>
     public int MaxConflictRetries { get; init; } = 8;
 
+    /// <summary>
+    /// Keys kept in memory between calls (about 1-3 KB each). Beyond it the least recently used keys whose state is
+    /// persisted and whose outbox is empty are dropped; they are reloaded from the store when they come back.
+    /// </summary>
+    public int MaxCachedKeys { get; init; } = 100_000;
+
     /// <summary>Due keys a Sweep handles per call.</summary>
     public int SweepBatchSize { get; init; } = 5000;
 

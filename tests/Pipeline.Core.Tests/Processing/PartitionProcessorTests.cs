@@ -233,6 +233,27 @@ public sealed class PartitionProcessorTests
     }
 
     [Fact]
+    public async Task Keys_beyond_the_cache_bound_are_evicted_and_reloaded_from_the_store_when_they_return()
+    {
+        var store = new MemoryStateStore();
+        var sink = new MemoryAlertSink();
+        using var processor = new PartitionProcessor(HotAndOffline, store, sink, new MemoryDeadLetterStore(), new ProcessorOptions { MaxCachedKeys = 2 });
+
+        await processor.ProcessAsync([Reading("d1", 0, 85, 1)], Timeline.At(0)); // d1 fires
+        await processor.ProcessAsync([Reading("d2", 0, 70, 2)], Timeline.At(1));
+        await processor.ProcessAsync([Reading("d3", 0, 70, 3)], Timeline.At(2)); // over the bound: d1, the oldest, goes
+        Assert.True(processor.CachedKeys <= 2);
+
+        var redelivered = await processor.ProcessAsync([Reading("d1", 0, 85, 1)], Timeline.At(3));
+        var next = await processor.ProcessAsync([Reading("d1", 10, 70, 4)], Timeline.At(10));
+
+        Assert.Equal(1, redelivered.Duplicates); // the reloaded state remembers the applied position
+        Assert.Equal(["Fired hot d1 00:00:00 warning", "Resolved hot d1 00:00:10 warning"], sink.Published.Select(Timeline.Line));
+        Assert.Equal(sink.Published[0].Data.EpisodeId, sink.Published[1].Data.EpisodeId); // the episode survived eviction
+        Assert.Equal(0, next.Conflicts);
+    }
+
+    [Fact]
     public async Task A_state_store_failure_fails_the_batch()
     {
         using var processor = new PartitionProcessor(HotAndOffline, new BrokenStore(), new MemoryAlertSink(), new MemoryDeadLetterStore());
