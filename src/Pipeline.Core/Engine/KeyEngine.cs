@@ -145,11 +145,9 @@ public sealed class KeyEngine
         }
 
         Bind(state);
-        var next = long.MaxValue;
-        foreach (var runtime in Rules.Runtimes)
-        {
-            next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
-        }
+
+        // Apply ends by advancing the rules, which leaves their earliest deadline cached; compute it only if not.
+        var next = state.RulesDue != long.MinValue ? state.RulesDue : RulesDue(state);
 
         if (state.Buffer.Count > 0)
         {

@@ -16,6 +16,7 @@ public sealed class ProcessorTotals
     private long _deescalated;
     private long _amended;
     private long _publishFailures;
+    private long _lateDeadLettered;
 
     public long Received => Interlocked.Read(ref _received);
     public long Applied => Interlocked.Read(ref _applied);
@@ -35,8 +36,6 @@ public sealed class ProcessorTotals
 
     /// <summary>Malformed, late dead letters and quarantined events.</summary>
     public long DeadLettered => Malformed + Quarantined + Interlocked.Read(ref _lateDeadLettered);
-
-    private long _lateDeadLettered;
 
     internal void Add(BatchResult r)
     {
