@@ -1,6 +1,5 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
-using Pipeline.Core.Processing;
 using Pipeline.Core.State;
 using Pipeline.Core.Time;
 

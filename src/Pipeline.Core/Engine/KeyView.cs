@@ -1,6 +1,6 @@
 using Pipeline.Core.Alerts;
 
-namespace Pipeline.Core.Processing;
+namespace Pipeline.Core.Engine;
 
 /// <summary>A read-only view of one key's state for the Api (<c>GET /api/devices/{id}</c>).</summary>
 public sealed record KeyView(
