@@ -1,8 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// CUSUM change-point detection. A baseline (mean, standard deviation) is learned from <c>warmup</c> values; then

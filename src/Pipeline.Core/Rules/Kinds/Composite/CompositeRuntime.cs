@@ -1,17 +1,15 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>Fires while all (or any) of its rules are firing for the same key; re-judged whenever one of them transitions.</summary>
-internal sealed class CompositeRuntime(Rule rule, int index, CompositeSpec spec) : RuleRuntime(rule, index)
+internal sealed class CompositeRuntime(Rule rule, int index, CompositeSpec spec) : RuleRuntime(rule, index, isDerived: true)
 {
     protected override string Layout => base.Layout + "|" + string.Join(",", spec.RuleIds);
 
-    /// <summary>Indexes of the rules it combines, resolved at compile time.</summary>
-    public int[] Parts { get; set; } = [];
+    public override IReadOnlyList<string> ReferencedRuleIds => spec.RuleIds;
 
     public override string DescribeCondition() => $"{spec.Mode.ToString().ToLowerInvariant()}({string.Join(", ", spec.RuleIds)}) firing";
 
@@ -30,7 +28,7 @@ internal sealed class CompositeRuntime(Rule rule, int index, CompositeSpec spec)
     }
 
     /// <summary>Judges the composite at <paramref name="ticks"/> from the parts' current statuses.</summary>
-    public void Judge(ApplyContext ctx, RuleState state, long ticks)
+    public override void OnPartChanged(ApplyContext ctx, RuleState state, long ticks)
     {
         var firing = 0;
         foreach (var part in Parts)

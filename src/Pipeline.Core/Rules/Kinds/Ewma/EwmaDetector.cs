@@ -1,8 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// Exponentially weighted mean and variance (α): anomalous when |x − mean| exceeds <c>threshold</c> weighted

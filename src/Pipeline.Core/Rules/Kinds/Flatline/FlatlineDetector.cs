@@ -1,8 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// A stuck sensor: the metric stays within ±<c>tolerance</c> of the value that started the run for at least

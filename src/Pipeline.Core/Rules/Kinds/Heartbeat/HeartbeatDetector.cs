@@ -1,9 +1,8 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// No data: fires at <c>last event time + timeout</c> once the key's time passes it (the key's time advances on
@@ -12,6 +11,8 @@ namespace Pipeline.Core.Detectors;
 internal sealed class HeartbeatDetector(Rule rule, int index, HeartbeatDetectorSpec spec) : RuleRuntime(rule, index)
 {
     private readonly HashSet<string> _expected = new(spec.Expected, StringComparer.Ordinal);
+
+    public override IReadOnlyList<string> ExpectedKeys => spec.Expected;
 
     public override string DescribeCondition() => $"no data for {spec.Timeout}";
 

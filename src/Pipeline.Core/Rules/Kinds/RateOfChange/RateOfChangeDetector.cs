@@ -1,8 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>The metric changes faster than <c>maxPerSecond</c> (absolute units per second) between consecutive events.</summary>
 internal sealed class RateOfChangeDetector(Rule rule, int index, RateOfChangeDetectorSpec spec) : MetricDetectorRuntime<RateOfChangeDetector.State>(rule, index)

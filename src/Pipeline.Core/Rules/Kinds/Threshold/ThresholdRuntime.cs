@@ -1,9 +1,9 @@
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
-using Pipeline.Core.Rules;
 using Pipeline.Core.Windows;
 
-namespace Pipeline.Core.Engine;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// A threshold rule: <c>when</c>/<c>clear</c> (hysteresis) or a severity ladder, on each event's value or on a

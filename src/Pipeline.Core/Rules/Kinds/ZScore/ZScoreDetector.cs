@@ -1,8 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// Rolling z-score: |x − mean| / stddev over the previous <c>history</c> values (a ring buffer of floats to keep

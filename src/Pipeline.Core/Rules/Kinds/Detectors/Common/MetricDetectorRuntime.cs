@@ -2,9 +2,8 @@ using System.Globalization;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>A detector over one metric's sequence of values: each event yields a score judged against a threshold.</summary>
 internal abstract class MetricDetectorRuntime<TState>(Rule rule, int index) : RuleRuntime(rule, index)

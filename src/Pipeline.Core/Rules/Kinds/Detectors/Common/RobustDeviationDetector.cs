@@ -1,8 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
-using Pipeline.Core.Rules;
 
-namespace Pipeline.Core.Detectors;
+namespace Pipeline.Core.Rules.Kinds;
 
 /// <summary>
 /// Robust deviation from the recent past: (x − median) / (1.4826 · MAD) over the previous <c>history</c> values
