@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 
 namespace Pipeline.Functions.Api;

@@ -77,15 +77,15 @@ internal sealed class ApplyContext(CompiledRules rules) : ITransitionObserver
 
         // Composites are judged at the instant a part transitions, so their times do not depend on batching.
         // They come after their parts in the rule order, so only later composites can be affected.
-        var composites = Rules.Composites;
-        if (composites.Length > 0)
+        var dependents = Rules.Dependents;
+        if (dependents.Length > 0)
         {
             var source = _current;
-            foreach (var composite in composites)
+            foreach (var dependent in dependents)
             {
-                if (composite.Index > source.Index && Array.IndexOf(composite.Parts, source.Index) >= 0)
+                if (dependent.Index > source.Index && Array.IndexOf(dependent.Parts, source.Index) >= 0)
                 {
-                    composite.Judge(this, State.RuleStates[composite.Index]!, ticks);
+                    dependent.OnPartChanged(this, State.RuleStates[dependent.Index]!, ticks);
                 }
             }
 

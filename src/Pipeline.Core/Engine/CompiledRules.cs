@@ -1,17 +1,17 @@
-using Pipeline.Core.Detectors;
 using Pipeline.Core.Rules;
+using Pipeline.Core.Rules.Kinds;
 
 namespace Pipeline.Core.Engine;
 
 /// <summary>A rule set turned into runtimes, with composites ordered after the rules they combine.</summary>
 public sealed class CompiledRules
 {
-    private CompiledRules(RuleSet ruleSet, string environment, RuleRuntime[] runtimes, CompositeRuntime[] composites, string[] expected)
+    private CompiledRules(RuleSet ruleSet, string environment, RuleRuntime[] runtimes, RuleRuntime[] dependents, string[] expected)
     {
         RuleSet = ruleSet;
         Environment = environment;
         Runtimes = runtimes;
-        Composites = composites;
+        Dependents = dependents;
         ExpectedKeys = expected;
         var d = ruleSet.Defaults;
         ToleranceTicks = d.OutOfOrderTolerance.Ticks;
@@ -28,7 +28,8 @@ public sealed class CompiledRules
 
     internal RuleRuntime[] Runtimes { get; }
 
-    internal CompositeRuntime[] Composites { get; }
+    /// <summary>The runtimes judged from other rules (composites), re-judged when one of their parts transitions.</summary>
+    internal RuleRuntime[] Dependents { get; }
 
     internal long ToleranceTicks { get; }
 
@@ -56,35 +57,17 @@ public sealed class CompiledRules
         var runtimes = new RuleRuntime[ordered.Count];
         for (var i = 0; i < ordered.Count; i++)
         {
-            runtimes[i] = Create(ordered[i], i, rules.Defaults);
+            runtimes[i] = RuleKindRegistry.Compile(ordered[i], i, rules.Defaults);
         }
 
         var index = runtimes.ToDictionary(r => r.Rule.Id, r => r.Index, StringComparer.Ordinal);
-        var composites = runtimes.OfType<CompositeRuntime>().ToArray();
-        foreach (var c in composites)
+        foreach (var r in runtimes)
         {
-            c.Parts = [.. c.Rule.Composite!.RuleIds.Select(id => index[id])];
+            r.Parts = [.. r.ReferencedRuleIds.Select(id => index[id])];
         }
 
-        var expected = rules.Rules.Select(r => r.Detector).OfType<HeartbeatDetectorSpec>().SelectMany(h => h.Expected).Distinct(StringComparer.Ordinal).ToArray();
-        return new CompiledRules(rules, environment, runtimes, composites, expected);
+        var dependents = runtimes.Where(r => r.IsDerived).ToArray();
+        var expected = runtimes.SelectMany(r => r.ExpectedKeys).Distinct(StringComparer.Ordinal).ToArray();
+        return new CompiledRules(rules, environment, runtimes, dependents, expected);
     }
-
-    private static RuleRuntime Create(Rule rule, int index, RuleDefaults defaults) => rule.Kind switch
-    {
-        RuleKind.Composite => new CompositeRuntime(rule, index, rule.Composite!),
-        RuleKind.Threshold => new ThresholdRuntime(rule, index, defaults),
-        _ => rule.Detector switch
-        {
-            ZScoreDetectorSpec z => new ZScoreDetector(rule, index, z),
-            EwmaDetectorSpec e => new EwmaDetector(rule, index, e),
-            HeartbeatDetectorSpec h => new HeartbeatDetector(rule, index, h),
-            FlatlineDetectorSpec f => new FlatlineDetector(rule, index, f),
-            RateOfChangeDetectorSpec r => new RateOfChangeDetector(rule, index, r),
-            MadDetectorSpec m => new RobustDeviationDetector(rule, index, m.History, m.Threshold, m.Warmup, SpikeMode.Both, "mad"),
-            SpikeAndDipDetectorSpec s => new RobustDeviationDetector(rule, index, s.History, s.Threshold, s.Warmup, s.Mode, "spikeAndDip"),
-            ChangePointDetectorSpec c => new ChangePointDetector(rule, index, c),
-            _ => throw new ArgumentException($"Rule '{rule.Id}' has an unknown detector '{rule.Detector?.Kind}'.", nameof(rule)),
-        },
-    };
 }

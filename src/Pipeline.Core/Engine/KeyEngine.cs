@@ -1,6 +1,5 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
-using Pipeline.Core.Processing;
 using Pipeline.Core.State;
 using Pipeline.Core.Time;
 
@@ -210,7 +209,7 @@ public sealed class KeyEngine
 
             foreach (var runtime in Rules.Runtimes)
             {
-                if (runtime is not Detectors.CompositeRuntime && runtime.Matches(state.Key, state.Labels))
+                if (!runtime.IsDerived && runtime.Matches(state.Key, state.Labels))
                 {
                     runtime.OnEvent(_ctx, state.RuleStates[runtime.Index]!, e);
                 }
@@ -242,7 +241,7 @@ public sealed class KeyEngine
             return; // nothing is due before `ticks`
         }
 
-        if (Rules.Composites.Length > 0)
+        if (Rules.Dependents.Length > 0)
         {
             // With composites, timers of different rules must fire in time order so each composite sees its
             // parts change in the order they happened: step through the deadlines up to `ticks`.
@@ -251,7 +250,7 @@ public sealed class KeyEngine
                 var next = long.MaxValue;
                 foreach (var runtime in Rules.Runtimes)
                 {
-                    if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+                    if (runtime.IsDerived || runtime.Matches(state.Key, state.Labels))
                     {
                         next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
                     }
@@ -275,7 +274,7 @@ public sealed class KeyEngine
         var next = long.MaxValue;
         foreach (var runtime in Rules.Runtimes)
         {
-            if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+            if (runtime.IsDerived || runtime.Matches(state.Key, state.Labels))
             {
                 next = Math.Min(next, runtime.NextDeadline(state.RuleStates[runtime.Index]!));
             }
@@ -288,7 +287,7 @@ public sealed class KeyEngine
     {
         foreach (var runtime in Rules.Runtimes)
         {
-            if (runtime is Detectors.CompositeRuntime || runtime.Matches(state.Key, state.Labels))
+            if (runtime.IsDerived || runtime.Matches(state.Key, state.Labels))
             {
                 runtime.AdvanceTo(_ctx, state.RuleStates[runtime.Index]!, ticks);
             }

@@ -18,13 +18,28 @@ internal abstract class RuleState
 /// The compiled behaviour of one rule. Events reach it in event-time order (after reordering); before each
 /// event, and at the end of a batch, the engine advances it to the current time so timers and windows close.
 /// </summary>
-internal abstract class RuleRuntime(Rule rule, int index)
+internal abstract class RuleRuntime(Rule rule, int index, bool isDerived = false)
 {
     public Rule Rule { get; } = rule;
 
     public int Index { get; } = index;
 
     public AlertTiming Timing { get; } = new(rule.For, rule.KeepFiringFor);
+
+    /// <summary>
+    /// True for a rule judged from other rules' states (a composite) rather than from events: the engine passes it no
+    /// events and always advances it, since its parts decide whether it applies to a key.
+    /// </summary>
+    public bool IsDerived { get; } = isDerived;
+
+    /// <summary>The ids of the rules this one is judged from; <see cref="Parts"/> holds their indexes once compiled.</summary>
+    public virtual IReadOnlyList<string> ReferencedRuleIds => [];
+
+    /// <summary>Indexes of <see cref="ReferencedRuleIds"/>, resolved at compile time.</summary>
+    public int[] Parts { get; internal set; } = [];
+
+    /// <summary>Keys watched before their first event (a heartbeat's <c>expected</c> list).</summary>
+    public virtual IReadOnlyList<string> ExpectedKeys => [];
 
     private string? _fingerprint;
 
@@ -52,6 +67,11 @@ internal abstract class RuleRuntime(Rule rule, int index)
 
     /// <summary>Event time reached <paramref name="ticks"/> (watermark, or just before the next event).</summary>
     public virtual void AdvanceTo(ApplyContext ctx, RuleState state, long ticks) => ctx.AdvanceLifecycle(this, state, ticks);
+
+    /// <summary>One of <see cref="Parts"/> transitioned at <paramref name="ticks"/>: judge again from their states.</summary>
+    public virtual void OnPartChanged(ApplyContext ctx, RuleState state, long ticks)
+    {
+    }
 
     /// <summary>The next event time at which <see cref="AdvanceTo"/> acts, or <see cref="long.MaxValue"/>.</summary>
     public virtual long NextDeadline(RuleState state) => state.Alert.NextDeadline(Timing);

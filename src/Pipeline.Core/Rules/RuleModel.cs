@@ -73,15 +73,6 @@ public sealed record RuleOverride
 
 public sealed record SeverityStep(Severity Severity, Condition When);
 
-public enum CompositeMode
-{
-    All,
-    Any,
-}
-
-/// <summary>Fires while all (or any) of the named rules are firing for the same key.</summary>
-public sealed record CompositeSpec(CompositeMode Mode, IReadOnlyList<string> RuleIds);
-
 public enum ComparisonOperator
 {
     GreaterThan,
@@ -242,71 +233,8 @@ public readonly record struct AggregateSpec(AggregateKind Kind, double Percentil
 public abstract record DetectorSpec
 {
     public abstract string Kind { get; }
+
+    /// <summary>The settings as the rule set's version hashes them; kinds without their own text hash their record content.</summary>
+    internal virtual string VersionText => Kind + ":" + this;
 }
 
-/// <summary>Value more than <see cref="Threshold"/> standard deviations from the mean of the last <see cref="History"/> values.</summary>
-public sealed record ZScoreDetectorSpec(int History, double Threshold, int Warmup) : DetectorSpec
-{
-    public override string Kind => "zscore";
-}
-
-/// <summary>Exponentially weighted mean and variance; anomalous beyond <see cref="Threshold"/> deviations.</summary>
-public sealed record EwmaDetectorSpec(double Alpha, double Threshold, int Warmup) : DetectorSpec
-{
-    public override string Kind => "ewma";
-}
-
-/// <summary>No data from a key for <see cref="Timeout"/>. <see cref="Expected"/> keys alert even if never seen.</summary>
-public sealed record HeartbeatDetectorSpec(TimeSpan Timeout, IReadOnlyList<string> Expected) : DetectorSpec
-{
-    public override string Kind => "heartbeat";
-}
-
-/// <summary>The metric stays within ±<see cref="Tolerance"/> for at least <see cref="Duration"/>.</summary>
-public sealed record FlatlineDetectorSpec(TimeSpan Duration, double Tolerance) : DetectorSpec
-{
-    public override string Kind => "flatline";
-}
-
-/// <summary>The metric changes faster than <see cref="MaxPerSecond"/> units per second between consecutive events.</summary>
-public sealed record RateOfChangeDetectorSpec(double MaxPerSecond) : DetectorSpec
-{
-    public override string Kind => "rateOfChange";
-}
-
-/// <summary>
-/// Robust z-score: |x − median| / (1.4826 · MAD) over the previous <see cref="History"/> values. Unlike the
-/// mean and standard deviation, the median and MAD are not dragged along by the outliers they should detect.
-/// </summary>
-public sealed record MadDetectorSpec(int History, double Threshold, int Warmup) : DetectorSpec
-{
-    public override string Kind => "mad";
-}
-
-public enum SpikeMode
-{
-    Both,
-    Spikes,
-    Dips,
-}
-
-/// <summary>
-/// Short-lived spikes and/or dips (as Azure Stream Analytics' AnomalyDetection_SpikeAndDip): a value more than
-/// <see cref="Threshold"/> robust deviations above (spike) or below (dip) the median of the previous
-/// <see cref="History"/> values. The alert resolves at the next ordinary value.
-/// </summary>
-public sealed record SpikeAndDipDetectorSpec(int History, double Threshold, int Warmup, SpikeMode Mode) : DetectorSpec
-{
-    public override string Kind => "spikeAndDip";
-}
-
-/// <summary>
-/// A persistent shift of level (CUSUM, as Azure Stream Analytics' AnomalyDetection_ChangePoint): the baseline
-/// mean and deviation are learned from <see cref="Warmup"/> values; the cumulative sums of standardized deviations
-/// beyond the allowance <see cref="Drift"/> exceeding <see cref="Threshold"/> mark a change point. The alert fires
-/// there and resolves once a new baseline has been learned from the next <see cref="Warmup"/> values.
-/// </summary>
-public sealed record ChangePointDetectorSpec(double Threshold, double Drift, int Warmup) : DetectorSpec
-{
-    public override string Kind => "changePoint";
-}

@@ -61,11 +61,11 @@ internal static class RuleSetVersion
         return "v-" + Hashing.StableId([.. parts])[..16];
     }
 
-    private static string Ticks(TimeSpan value) => value.Ticks.ToString(CultureInfo.InvariantCulture);
+    internal static string Ticks(TimeSpan value) => value.Ticks.ToString(CultureInfo.InvariantCulture);
 
     private static string Optional(string? value) => value is null ? "~" : "=" + value;
 
-    private static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
+    internal static string Number(double value) => value.ToString("R", CultureInfo.InvariantCulture);
 
     private static string Selector(LabelSelector selector) =>
         string.Join("\u001f", selector.Labels.OrderBy(p => p.Key, StringComparer.Ordinal).Select(p => $"{p.Key.Length}:{p.Key}={p.Value}"));
@@ -74,19 +74,5 @@ internal static class RuleSetVersion
     private static string Ladder(IReadOnlyList<SeverityStep> ladder) =>
         string.Join(";", ladder.OrderBy(s => s.Severity).Select(s => $"{s.Severity}:{s.When}"));
 
-    private static string Detector(DetectorSpec? detector) => detector switch
-    {
-        null => "~",
-        ZScoreDetectorSpec z => $"zscore:{z.History.ToString(CultureInfo.InvariantCulture)}:{Number(z.Threshold)}:{z.Warmup.ToString(CultureInfo.InvariantCulture)}",
-        EwmaDetectorSpec e => $"ewma:{Number(e.Alpha)}:{Number(e.Threshold)}:{e.Warmup.ToString(CultureInfo.InvariantCulture)}",
-        HeartbeatDetectorSpec h => $"heartbeat:{Ticks(h.Timeout)}:{string.Join(",", h.Expected.Order(StringComparer.Ordinal))}",
-        FlatlineDetectorSpec f => $"flatline:{Ticks(f.Duration)}:{Number(f.Tolerance)}",
-        RateOfChangeDetectorSpec r => $"rateOfChange:{Number(r.MaxPerSecond)}",
-        MadDetectorSpec m => $"mad:{m.History.ToString(CultureInfo.InvariantCulture)}:{Number(m.Threshold)}:{m.Warmup.ToString(CultureInfo.InvariantCulture)}",
-        SpikeAndDipDetectorSpec s => $"spikeAndDip:{s.History.ToString(CultureInfo.InvariantCulture)}:{Number(s.Threshold)}:{s.Warmup.ToString(CultureInfo.InvariantCulture)}:{s.Mode}",
-        ChangePointDetectorSpec c => $"changePoint:{Number(c.Threshold)}:{Number(c.Drift)}:{c.Warmup.ToString(CultureInfo.InvariantCulture)}",
-
-        // Detector kinds added later still hash by their (record) content.
-        _ => detector.Kind + ":" + detector,
-    };
+    private static string Detector(DetectorSpec? detector) => detector is null ? "~" : detector.VersionText;
 }
