@@ -20,6 +20,11 @@ namespace Pipeline.Azure;
 /// writes its tombstone and then removes an older open row; an opener writes its open row and then checks for a newer
 /// tombstone, so whichever runs second sees the other and the open row never outlives a newer close.
 /// </para>
+/// <para>
+/// Retention (<see cref="PurgeAsync"/>): transitions are a key-range delete of the oldest days; tombstones carry the
+/// closing time (<c>ClosedTicks</c>) and are deleted once it is older than the closed-episode retention. Open rows are
+/// never purged: the episode is still firing.
+/// </para>
 /// </summary>
 public sealed class TableAlertHistory : IAlertHistory
 {
@@ -96,6 +101,20 @@ public sealed class TableAlertHistory : IAlertHistory
             : await QueryTransitionsAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
+    public async Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default)
+    {
+        // Newest first in key order: a time before the cutoff has a larger inverted day and inverted ticks, and '~'
+        // sorts after the '_' that follows the ticks, so rows exactly at the cutoff are kept.
+        var transitions = await TableRetention.DeleteAsync(_transitions,
+            TableClient.CreateQueryFilter(
+                $"PartitionKey ge {TableKeys.InvertedDay(transitionsOlderThan)} and RowKey gt {TableKeys.InvertedTicks(transitionsOlderThan) + "~"}"),
+            Parallelism, cancellationToken).ConfigureAwait(false);
+        var tombstones = await TableRetention.DeleteAsync(_episodes,
+            TableClient.CreateQueryFilter($"PartitionKey eq {ClosedPartition} and ClosedTicks lt {closedEpisodesOlderThan.UtcTicks}"),
+            Parallelism, cancellationToken).ConfigureAwait(false);
+        return transitions + tombstones;
+    }
+
     private async Task<IReadOnlyList<AlertEvent>> QueryTransitionsAsync(AlertQuery query, CancellationToken cancellationToken)
     {
         // '~' sorts after the '_' that follows the ticks, so rows exactly at Since are included.
@@ -136,7 +155,7 @@ public sealed class TableAlertHistory : IAlertHistory
         var sequence = alert.Data.Sequence;
         if (AlertEpisodes.Closes(alert))
         {
-            await RaiseTombstoneAsync(rowKey, sequence, cancellationToken).ConfigureAwait(false);
+            await RaiseTombstoneAsync(rowKey, sequence, alert.Time, cancellationToken).ConfigureAwait(false);
         }
         else
         {
@@ -146,7 +165,7 @@ public sealed class TableAlertHistory : IAlertHistory
         await RemoveOpenRowOlderThanTombstoneAsync(rowKey, cancellationToken).ConfigureAwait(false);
     }
 
-    private async Task RaiseTombstoneAsync(string rowKey, long sequence, CancellationToken cancellationToken)
+    private async Task RaiseTombstoneAsync(string rowKey, long sequence, DateTimeOffset closedAt, CancellationToken cancellationToken)
     {
         while (true)
         {
@@ -156,7 +175,7 @@ public sealed class TableAlertHistory : IAlertHistory
                 return;
             }
 
-            var tombstone = new TableEntity(ClosedPartition, rowKey) { ["Sequence"] = sequence };
+            var tombstone = new TableEntity(ClosedPartition, rowKey) { ["Sequence"] = sequence, ["ClosedTicks"] = closedAt.UtcTicks };
             if (await TryWriteAsync(tombstone, existing, cancellationToken).ConfigureAwait(false))
             {
                 return;

@@ -95,6 +95,22 @@ public sealed class TableDeadLetterStore : IDeadLetterStore
         return result;
     }
 
+    /// <summary>
+    /// Retention: deletes the dead letters recorded before <paramref name="olderThan"/>, then their id rows (so a crash in
+    /// between leaves id rows only, which the next purge removes). The day partitions make it a key-range scan.
+    /// </summary>
+    public async Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        // "id" sorts after every yyyyMMdd day, so the range never reaches the id rows.
+        var letters = await TableRetention.DeleteAsync(_table,
+            TableClient.CreateQueryFilter($"PartitionKey le {TableKeys.DayBucket(olderThan)} and RowKey lt {TableKeys.Ticks(olderThan)}"),
+            Parallelism, cancellationToken).ConfigureAwait(false);
+        await TableRetention.DeleteAsync(_table,
+            TableClient.CreateQueryFilter($"PartitionKey eq {IdPartition} and RecordedTicks lt {olderThan.UtcTicks}"),
+            Parallelism, cancellationToken).ConfigureAwait(false);
+        return letters;
+    }
+
     /// <summary>Records the id's first recording time, or returns the one recorded before.</summary>
     private async Task<DateTimeOffset> ClaimIdAsync(DeadLetter deadLetter, CancellationToken cancellationToken)
     {

@@ -162,4 +162,32 @@ public abstract class AlertHistoryConformance
         Assert.Equal(["e11", "e10"], newestFiring.Select(a => a.Id));
         Assert.Equal(12, (await All(history)).Count);
     }
+
+    [ConformanceFact]
+    public async Task Purge_removes_old_transitions_and_old_closed_episodes_but_never_a_firing_one()
+    {
+        var history = await CreateHistoryAsync();
+        await history.RecordAsync(
+        [
+            Alert("a1", "ep-a", AlertTransitionKind.Fired, 1, T0.AddDays(-3)),    // old transition
+            Alert("a2", "ep-a", AlertTransitionKind.Resolved, 2, T0.AddDays(-2)), // old transition; closes ep-a two days ago
+            Alert("b1", "ep-b", AlertTransitionKind.Fired, 1, T0.AddDays(-3)),    // old transition of an episode still firing
+            Alert("c1", "ep-c", AlertTransitionKind.Fired, 1, T0.AddHours(-1)),   // recent
+        ]);
+
+        // Transitions before T0-1d go (a1, a2, b1); closed episodes are kept for 10 days, so ep-a's record stays.
+        Assert.Equal(3, await history.PurgeAsync(T0.AddDays(-1), T0.AddDays(-10)));
+
+        Assert.Equal(["c1"], (await All(history)).Select(a => a.Id));
+        Assert.Equal(["c1", "b1"], (await Firing(history)).Select(a => a.Id)); // b1 still fires, whatever its age
+
+        // ep-a's closed record still stops a retried, older transition from reopening it.
+        await history.RecordAsync([Alert("a1", "ep-a", AlertTransitionKind.Fired, 1, T0.AddDays(-3))]);
+        Assert.Equal(["c1", "b1"], (await Firing(history)).Select(a => a.Id));
+
+        // With the closed-episode retention at one day, ep-a's record goes too (and the re-recorded a1 with it).
+        Assert.Equal(2, await history.PurgeAsync(T0.AddDays(-1), T0.AddDays(-1)));
+        Assert.Equal(["c1"], (await All(history)).Select(a => a.Id));
+        Assert.Equal(0, await history.PurgeAsync(T0.AddDays(-1), T0.AddDays(-1)));
+    }
 }

@@ -135,4 +135,32 @@ public abstract class DeadLetterStoreConformance
         Assert.Equal(["day1-late", "day2-early", "day2-late", "day3-early"], window.Select(d => d.Id));
         Assert.Empty(await store.QueryAsync(T0.AddDays(1), T0.AddDays(1), 100));
     }
+
+    [ConformanceFact]
+    public async Task Purge_removes_only_letters_recorded_before_the_cutoff()
+    {
+        var store = await CreateStoreAsync();
+        await store.AddAsync(
+        [
+            Letter("two-days", T0.AddDays(-2)),  // removed
+            Letter("just-before", T0.AddTicks(-1)), // removed: recorded before the cutoff, on the same day
+            Letter("at-cutoff", T0),             // kept: the cutoff itself is not older
+            Letter("after", T0.AddDays(1)),      // kept
+        ]);
+
+        Assert.Equal(2, await store.PurgeAsync(T0));
+
+        Assert.Equal(["at-cutoff", "after"], (await store.QueryAsync(T0.AddYears(-1), T0.AddYears(1), 10)).Select(d => d.Id));
+        Assert.Equal(0, await store.PurgeAsync(T0)); // nothing left to remove
+        await store.AddAsync([Letter("new", T0.AddDays(2))]); // the store keeps working after a purge
+        Assert.Equal(["at-cutoff", "after", "new"], (await store.QueryAsync(T0.AddYears(-1), T0.AddYears(1), 10)).Select(d => d.Id));
+    }
+
+    [ConformanceFact]
+    public async Task Purging_an_empty_store_removes_nothing()
+    {
+        var store = await CreateStoreAsync();
+
+        Assert.Equal(0, await store.PurgeAsync(T0));
+    }
 }

@@ -41,8 +41,8 @@ public class EmulatorTests
         Assert.StartsWith("mcr.microsoft.com/azure-messaging/eventhubs-emulator", eventHubs["image"]!.GetValue<string>(), StringComparison.Ordinal);
 
         var ports = azurite["ports"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
-        Assert.Equal(["10000:10000", "10001:10001", "10002:10002"], ports);
-        Assert.Contains("5672:5672", eventHubs["ports"]!.AsArray().Select(p => p!.GetValue<string>()));
+        Assert.Equal(["127.0.0.1:10000:10000", "127.0.0.1:10001:10001", "127.0.0.1:10002:10002"], ports);
+        Assert.Contains("127.0.0.1:5672:5672", eventHubs["ports"]!.AsArray().Select(p => p!.GetValue<string>()));
 
         var mount = Assert.Single(eventHubs["volumes"]!.AsArray())!.GetValue<string>().Split(':');
         Assert.Equal("/Eventhubs_Emulator/ConfigFiles/Config.json", mount[1]);
@@ -52,5 +52,19 @@ public class EmulatorTests
         Assert.Equal("azurite", environment["BLOB_SERVER"]!.GetValue<string>());
         Assert.Equal("azurite", environment["METADATA_SERVER"]!.GetValue<string>());
         Assert.Contains("azurite", eventHubs["depends_on"]!.AsArray().Select(d => d!.GetValue<string>()));
+    }
+
+    [Fact]
+    public void Compose_publishes_every_port_on_loopback_only()
+    {
+        var compose = Yaml.Load(RepoPaths.Combine("docker-compose.yml"))!;
+        var published = compose["services"]!.AsObject()
+            .SelectMany(s => s.Value!["ports"]?.AsArray().Select(p => (Service: s.Key, Port: p!.GetValue<string>())) ?? [])
+            .ToList();
+
+        // A port without a host address ("10000:10000") is published on every interface of the machine.
+        Assert.NotEmpty(published);
+        Assert.All(published, p => Assert.True(p.Port.StartsWith("127.0.0.1:", StringComparison.Ordinal),
+            $"service '{p.Service}' publishes '{p.Port}' beyond loopback; write it as 127.0.0.1:{p.Port}"));
     }
 }

@@ -8,6 +8,13 @@ public interface IAlertHistory
 
     /// <summary>Transitions matching the query, newest first.</summary>
     Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default);
+
+    /// <summary>
+    /// Retention: removes transitions whose time is before <paramref name="transitionsOlderThan"/> and the records of
+    /// episodes that closed before <paramref name="closedEpisodesOlderThan"/>. Episodes still firing are kept whatever
+    /// their age. Returns how many transitions and closed-episode records were removed.
+    /// </summary>
+    Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default);
 }
 
 /// <summary>

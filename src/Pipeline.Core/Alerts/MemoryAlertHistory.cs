@@ -83,4 +83,31 @@ public sealed class MemoryAlertHistory : IAlertHistory
 
         return Task.FromResult<IReadOnlyList<AlertEvent>>(result);
     }
+
+    public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            // Newest first, so the old transitions are the tail of the set.
+            var old = _all.Reverse().TakeWhile(a => a.Time < transitionsOlderThan).ToList();
+            foreach (var alert in old)
+            {
+                _all.Remove(alert);
+                _byId.Remove(alert.Id);
+            }
+
+            // A firing episode's latest transition stays in _firing (and here) however old it is.
+            var closed = _latestByEpisode
+                .Where(e => AlertEpisodes.Closes(e.Value) && e.Value.Time < closedEpisodesOlderThan)
+                .Select(e => e.Key)
+                .ToList();
+            foreach (var episode in closed)
+            {
+                _latestByEpisode.Remove(episode);
+            }
+
+            return Task.FromResult(old.Count + closed.Count);
+        }
+    }
 }

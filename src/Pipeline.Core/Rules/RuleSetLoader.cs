@@ -11,9 +11,15 @@ public static class RuleSetLoader
     {
         ArgumentNullException.ThrowIfNull(text);
         var (root, error) = RuleDocument.Parse(text, format);
-        return root is null
-            ? new RuleSetLoadResult(null, [error ?? new RuleError(null, string.Empty, "the file could not be read", 1)])
-            : new RuleSetReader().Read(root);
+        if (root is null)
+        {
+            return new RuleSetLoadResult(null, [error ?? new RuleError(null, string.Empty, "the file could not be read", 1)]);
+        }
+
+        var result = new RuleSetReader().Read(root);
+        return result.RuleSet is { } set && RuleSetLimits.Check(set) is { Count: > 0 } exceeded
+            ? new RuleSetLoadResult(null, exceeded)
+            : result;
     }
 
     /// <summary>

@@ -24,8 +24,13 @@ public sealed record DeadLetter(
     string Detail,
     DateTimeOffset RecordedAt)
 {
-    /// <summary>A stable id: the same source position and body always give the same id, so redelivery does not duplicate.</summary>
+    /// <summary>
+    /// An id per occurrence: the same source position (partition, sequence number and enqueued time) and body always give
+    /// the same id, so a redelivered event is not kept twice. The enqueued time is part of it because a sequence number
+    /// alone is not unique over time: a local run numbers its sources from 0 again, and each run's arrival time differs.
+    /// </summary>
     public static string CreateId(SourcePosition source, ReadOnlySpan<byte> body) =>
         Hashing.StableId("dl", source.Partition, source.SequenceNumber.ToString(System.Globalization.CultureInfo.InvariantCulture),
+            source.EnqueuedTime.UtcTicks.ToString(System.Globalization.CultureInfo.InvariantCulture),
             Convert.ToHexString(System.Security.Cryptography.SHA256.HashData(body)));
 }

@@ -8,4 +8,7 @@ public interface IDeadLetterStore
 
     /// <summary>Dead letters recorded in <c>[since, until)</c>, oldest first, at most <paramref name="max"/>.</summary>
     Task<IReadOnlyList<DeadLetter>> QueryAsync(DateTimeOffset since, DateTimeOffset until, int max, CancellationToken cancellationToken = default);
+
+    /// <summary>Removes dead letters recorded before <paramref name="olderThan"/> (retention); returns how many were removed.</summary>
+    Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default);
 }

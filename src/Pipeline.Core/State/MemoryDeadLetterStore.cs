@@ -71,4 +71,21 @@ public sealed class MemoryDeadLetterStore : IDeadLetterStore
 
         return Task.FromResult<IReadOnlyList<DeadLetter>>(result);
     }
+
+    public Task<int> PurgeAsync(DateTimeOffset olderThan, CancellationToken cancellationToken = default)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            // Oldest first: stop at the first one recorded at or after olderThan.
+            var old = _byTime.TakeWhile(e => e.Ticks < olderThan.UtcTicks).ToList();
+            foreach (var entry in old)
+            {
+                _byTime.Remove(entry);
+                _byId.Remove(entry.Id);
+            }
+
+            return Task.FromResult(old.Count);
+        }
+    }
 }

@@ -92,4 +92,85 @@ public sealed class JsonLinesAlertSinkTests
             Assert.Equal(ids[i][..^2] + "-1", ids[i + 1]);
         }
     }
+
+    [Fact]
+    public async Task Alerts_a_failing_sink_left_undelivered_are_not_written_twice_by_the_next_run()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+
+        // Run 1: the file takes a1 and a2, the webhook is down, so both stay in the outbox when the run ends.
+        await using (var file = new JsonLinesAlertSink(path))
+        {
+            var fanOut = new FanOutAlertSink(file, new DownSink());
+            await Assert.ThrowsAsync<AggregateException>(() => fanOut.PublishAsync([Alert("a1"), Alert("a2")]));
+        }
+
+        // Run 2: a new fan-out (its in-memory record of who took what is gone) delivers the outbox and a new alert.
+        await using (var file = new JsonLinesAlertSink(path))
+        {
+            var webhook = new Pipeline.Core.Alerts.MemoryAlertSink();
+            await new FanOutAlertSink(file, webhook).PublishAsync([Alert("a1"), Alert("a2"), Alert("a3")]);
+            Assert.Equal(["a1", "a2", "a3"], webhook.Published.Select(a => a.Id));
+            Assert.Equal(1, file.Written); // only a3 is new to the file
+        }
+
+        Assert.Equal(["a1", "a2", "a3"], (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task An_id_repeated_within_one_batch_or_across_batches_is_written_once()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using (var sink = new JsonLinesAlertSink(path))
+        {
+            await sink.PublishAsync([Alert("a1"), Alert("a1")]);
+            await sink.PublishAsync([Alert("a1"), Alert("a2")]);
+        }
+
+        Assert.Equal(["a1", "a2"], (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task Only_the_most_recent_ids_are_remembered()
+    {
+        // The memory of written ids is bounded: an id older than the last RememberedIds ones is written again.
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using (var sink = new JsonLinesAlertSink(path) { RememberedIds = 2 })
+        {
+            await sink.PublishAsync([Alert("a1"), Alert("a2"), Alert("a3")]);
+            await sink.PublishAsync([Alert("a3"), Alert("a1")]);
+        }
+
+        Assert.Equal(["a1", "a2", "a3", "a1"], (await JsonLinesAlertSink.ReadAllAsync(path)).Select(a => a.Id));
+    }
+
+    [Fact]
+    public async Task Purging_the_file_keeps_the_lines_at_or_after_the_cutoff_byte_for_byte()
+    {
+        using var dir = new TempDir();
+        var path = dir.File("alerts.jsonl");
+        await using (var sink = new JsonLinesAlertSink(path))
+        {
+            await sink.PublishAsync([Alert("old", time: T0.AddDays(-31)), Alert("edge", time: T0.AddDays(-30)), Alert("new", time: T0)]);
+        }
+
+        await File.AppendAllTextAsync(path, "{\"id\":\"torn"); // a crash mid-write
+        var keptLines = (await File.ReadAllLinesAsync(path))[1..3];
+
+        Assert.Equal(1, await JsonLinesAlertSink.PurgeFileAsync(path, T0.AddDays(-30)));
+
+        Assert.Equal(keptLines, await File.ReadAllLinesAsync(path));
+        Assert.Equal(0, await JsonLinesAlertSink.PurgeFileAsync(path, T0.AddDays(-30)));
+        Assert.Equal(0, await JsonLinesAlertSink.PurgeFileAsync(dir.File("missing.jsonl"), T0));
+        Assert.False(File.Exists(dir.File("missing.jsonl")));
+    }
+
+    private sealed class DownSink : IAlertSink
+    {
+        public Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default) =>
+            throw new HttpRequestException("webhook answered 500");
+    }
 }
