@@ -91,7 +91,7 @@ public sealed class KeyEngine
                     continue;
                 }
 
-                var policy = Rules.RuleSet.Defaults.LatePolicy;
+                var policy = Rules.Disorder.Late;
                 if (policy == LatePolicy.Drop)
                 {
                     counters.LateDropped++;
