@@ -45,18 +45,19 @@ public readonly struct EventTime : IEquatable<EventTime>, IComparable<EventTime>
     /// <summary>This instant plus a duration; throws when the result leaves the representable range.</summary>
     public EventTime Plus(TimeSpan duration)
     {
-        var ticks = _ticks + duration.Ticks;
-        if (duration.Ticks > 0 ? ticks < _ticks || ticks > MaxTicks : ticks > _ticks || ticks < MinTicks)
+        // Compared before adding, so the sum never overflows.
+        if (duration.Ticks > 0 ? duration.Ticks > MaxTicks - _ticks : duration.Ticks < MinTicks - _ticks)
         {
             throw new ArgumentOutOfRangeException(nameof(duration), duration, $"{this} plus {duration} is outside the range of event time.");
         }
 
-        return new EventTime(ticks);
+        return new EventTime(_ticks + duration.Ticks);
     }
 
     public static EventTime operator +(EventTime time, TimeSpan duration) => time.Plus(duration);
 
-    public static EventTime operator -(EventTime time, TimeSpan duration) => time.Plus(duration.Negate());
+    public static EventTime operator -(EventTime time, TimeSpan duration) =>
+        duration == TimeSpan.MinValue ? throw new ArgumentOutOfRangeException(nameof(duration), duration, "The duration is outside the range of event time.") : time.Plus(duration.Negate());
 
     public static TimeSpan operator -(EventTime end, EventTime start) => TimeSpan.FromTicks(end._ticks - start._ticks);
 
