@@ -37,7 +37,7 @@ internal static class RulesCommand
         var o = io.Stdout;
         var d = set.Defaults;
         o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}: valid, {set.Rules.Count} rule{(set.Rules.Count == 1 ? string.Empty : "s")}, version {set.Version}"));
-        o.WriteLine($"  defaults: outOfOrderTolerance {DurationText.Format(d.OutOfOrderTolerance)}, allowedLateness {DurationText.Format(d.AllowedLateness)}, latePolicy {d.LatePolicy}, maxFutureSkew {DurationText.Format(d.MaxFutureSkew)}");
+        o.WriteLine($"  defaults: outOfOrderTolerance {DurationText.Format(d.OutOfOrderTolerance)}, allowedLateness {DurationText.Format(d.AllowedLateness)}, latePolicy {Pipeline.Core.Time.DisorderPolicy.NameOf(d.LatePolicy)}, maxFutureSkew {DurationText.Format(d.MaxFutureSkew)}");
         var width = Math.Max(4, set.Rules.Max(r => r.Id.Length));
         foreach (var rule in set.Rules)
         {

@@ -26,7 +26,8 @@ public readonly record struct Evaluation(
     string ConditionSource,
     TimeInterval? Window,
     AlertEvidence Evidence,
-    bool Late = false);
+    bool Late = false,
+    TimeInterval? Replaces = null);
 
 /// <summary>Receives the transitions a lifecycle makes (to turn them into CloudEvents).</summary>
 public interface ITransitionObserver
@@ -176,7 +177,14 @@ public sealed class AlertLifecycle
     public void Amend(in Evaluation e, ITransitionObserver observer)
     {
         ArgumentNullException.ThrowIfNull(observer);
-        if (Status != AlertStatus.Firing || DecidingWindow != e.Window || LastValue == e.Value)
+        // A session that a late event grew is still the window that decided: it was `Replaces` before.
+        if (Status != AlertStatus.Firing || (DecidingWindow != e.Window && (e.Replaces is null || DecidingWindow != e.Replaces)))
+        {
+            return;
+        }
+
+        DecidingWindow = e.Window;
+        if (LastValue == e.Value)
         {
             return;
         }

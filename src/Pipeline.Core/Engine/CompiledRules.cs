@@ -13,10 +13,10 @@ public sealed class CompiledRules
         Runtimes = runtimes;
         Dependents = dependents;
         ExpectedKeys = expected;
-        var d = ruleSet.Defaults;
-        ToleranceTicks = d.OutOfOrderTolerance.Ticks;
-        AllowedLatenessTicks = d.AllowedLateness.Ticks;
-        MaxFutureSkewTicks = d.MaxFutureSkew.Ticks;
+        Disorder = ruleSet.Defaults.Disorder;
+        ToleranceTicks = Disorder.OutOfOrderTolerance.Ticks;
+        AllowedLatenessTicks = Disorder.AllowedLateness.Ticks;
+        MaxFutureSkewTicks = ruleSet.Defaults.MaxFutureSkew.Ticks;
     }
 
     public RuleSet RuleSet { get; }
@@ -31,6 +31,10 @@ public sealed class CompiledRules
     /// <summary>The runtimes judged from other rules (composites), re-judged when one of their parts transitions.</summary>
     internal RuleRuntime[] Dependents { get; }
 
+    /// <summary>The rule set's disorder policy, applied to every key at ingress.</summary>
+    public Time.DisorderPolicy Disorder { get; }
+
+    // The policy's durations as ticks, compared per event.
     internal long ToleranceTicks { get; }
 
     internal long AllowedLatenessTicks { get; }

@@ -7,9 +7,11 @@ namespace Pipeline.Core.Engine;
 
 /// <summary>
 /// Applies events and time to one key's state. Event time per key: the watermark trails the largest event time
-/// by the out-of-order tolerance; buffered events are released to the rules in event-time order once the
+/// by the out-of-order tolerance and moves with every event (not per batch), so however a stream is cut into
+/// batches it gives the same alerts; buffered events are released to the rules in event-time order once the
 /// watermark passes them, so any arrival order within the tolerance gives the same alerts. Events behind the
-/// watermark are late: within allowed lateness they amend retained windows, older ones meet the late policy.
+/// watermark are late: within allowed lateness they join the windows they fall in (amending emitted results);
+/// older ones, and late ones no window can take, meet the late policy.
 /// While a key is idle its watermark advances with processing time since its last arrival (hybrid clock), so
 /// heartbeats, windows and keepFiringFor close; processing time is always an argument, recorded in the state.
 /// Not thread-safe: one engine per processor, calls serialized.
@@ -84,13 +86,18 @@ public sealed class KeyEngine
             {
                 if (ticks >= watermark - Rules.AllowedLatenessTicks)
                 {
-                    counters.LateAccepted++;
-                    counters.Applied++;
-                    ApplyLate(state, e);
-                    continue;
+                    if (ApplyLate(state, e))
+                    {
+                        counters.LateAccepted++;
+                        counters.Applied++;
+                        AdvanceRules(state, watermark); // anything the late event made due is acted on now, as after any event
+                        continue;
+                    }
+
+                    // No window of any rule can take it: the late policy decides, as for older events.
                 }
 
-                var policy = Rules.RuleSet.Defaults.LatePolicy;
+                var policy = Rules.Disorder.Late;
                 if (policy == LatePolicy.Drop)
                 {
                     counters.LateDropped++;
@@ -101,7 +108,9 @@ public sealed class KeyEngine
                 {
                     counters.LateDeadLettered++;
                     deadLetters.Add(ToDeadLetter(e, DeadLetterReason.Late,
-                        $"event time {e.Timestamp:O} is before the key's watermark {new DateTimeOffset(watermark, TimeSpan.Zero):O} minus allowed lateness {TimeSpan.FromTicks(Rules.AllowedLatenessTicks)}", processingTime));
+                        ticks >= watermark - Rules.AllowedLatenessTicks
+                        ? $"event time {e.Timestamp:O} is behind the key's watermark {EventTime.FromUtcTicks(watermark)} and no window of any rule can take it"
+                        : $"event time {e.Timestamp:O} is before the key's watermark {EventTime.FromUtcTicks(watermark)} minus allowed lateness {TimeSpan.FromTicks(Rules.AllowedLatenessTicks)}", processingTime));
                     continue;
                 }
 
@@ -128,6 +137,11 @@ public sealed class KeyEngine
             CopyMetrics(e.Metrics, state.LastValues);
 
             Enqueue(state, e);
+
+            // The watermark, and the rules with it, move per event: so lateness, and the order of what falls due
+            // at the watermark against the next event, never depend on where a batch ends.
+            Release(state, state.MaxEventTicks - Rules.ToleranceTicks);
+            AdvanceRules(state, state.WatermarkTicks);
         }
 
         Advance(state, now);
@@ -189,6 +203,16 @@ public sealed class KeyEngine
             target = Math.Max(target, state.MaxEventTicks - Rules.ToleranceTicks + idle);
         }
 
+        Release(state, target);
+        if (state.WatermarkTicks != long.MinValue)
+        {
+            AdvanceRules(state, state.WatermarkTicks);
+        }
+    }
+
+    /// <summary>Moves the watermark to <paramref name="target"/> (never back) and releases the events it passed.</summary>
+    private void Release(KeyState state, long target)
+    {
         if (state.Buffer.Count > MaxBufferedEvents)
         {
             // A flood of disorder: give up reordering for the oldest rather than grow without bound.
@@ -226,11 +250,6 @@ public sealed class KeyEngine
         if (target > state.WatermarkTicks)
         {
             state.WatermarkTicks = target;
-        }
-
-        if (state.WatermarkTicks != long.MinValue)
-        {
-            AdvanceRules(state, state.WatermarkTicks);
         }
     }
 
@@ -294,17 +313,20 @@ public sealed class KeyEngine
         }
     }
 
-    private void ApplyLate(KeyState state, Telemetry e)
+    /// <summary>Offers a late event to every rule's windows; false when none could take it.</summary>
+    private bool ApplyLate(KeyState state, Telemetry e)
     {
+        var taken = false;
         foreach (var runtime in Rules.Runtimes)
         {
             if (runtime.Matches(state.Key, state.Labels))
             {
-                runtime.OnLateEvent(_ctx, state.RuleStates[runtime.Index]!, e);
+                taken |= runtime.OnLateEvent(_ctx, state.RuleStates[runtime.Index]!, e);
             }
         }
 
         state.RulesDue = long.MinValue;
+        return taken;
     }
 
     private static void CopyLabels(IReadOnlyDictionary<string, string> from, Dictionary<string, string> to)

@@ -1,5 +1,6 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
+using Pipeline.Core.Time;
 
 namespace Pipeline.Core.Engine;
 
@@ -18,14 +19,23 @@ public sealed class KeyState
 
     public string Key { get; }
 
-    /// <summary>Largest event time accepted; <see cref="long.MinValue"/> until the first event.</summary>
-    public long MaxEventTicks { get; internal set; } = long.MinValue;
+    // Ticks with a sentinel for "none yet": the engine compares them per event. The public view is EventTime?.
+    internal const long None = long.MinValue;
 
-    /// <summary>Event time up to which this key's events were released to the rules (monotonic).</summary>
-    public long WatermarkTicks { get; internal set; } = long.MinValue;
+    /// <summary>Largest event time accepted; null until the first event.</summary>
+    public EventTime? MaxEventTime => MaxEventTicks == None ? null : EventTime.FromUtcTicks(MaxEventTicks);
+
+    /// <summary>Event time up to which this key's events were released to the rules (monotonic); null until the first event.</summary>
+    public EventTime? Watermark => WatermarkTicks == None ? null : EventTime.FromUtcTicks(WatermarkTicks);
 
     /// <summary>Processing time of the latest arrival (or of creation): idle time is measured from it.</summary>
-    public long LastArrivalTicks { get; internal set; }
+    public DateTimeOffset LastArrival => new(LastArrivalTicks, TimeSpan.Zero);
+
+    internal long MaxEventTicks { get; set; } = None;
+
+    internal long WatermarkTicks { get; set; } = None;
+
+    internal long LastArrivalTicks { get; set; }
 
     public long EventCount { get; internal set; }
 

@@ -9,10 +9,16 @@ public sealed record RuleSet(string Version, RuleDefaults Defaults, IReadOnlyLis
     public Rule? Find(string id) => Rules.FirstOrDefault(r => r.Id == id);
 }
 
-/// <summary>Event-time settings shared by the rules of a set.</summary>
-public sealed record RuleDefaults(TimeSpan OutOfOrderTolerance, TimeSpan AllowedLateness, LatePolicy LatePolicy, TimeSpan MaxFutureSkew)
+/// <summary>Event-time settings shared by the rules of a set: the disorder policy and the future-skew limit.</summary>
+public sealed record RuleDefaults(DisorderPolicy Disorder, TimeSpan MaxFutureSkew)
 {
-    public static RuleDefaults Default { get; } = new(TimeSpan.FromSeconds(5), TimeSpan.FromMinutes(1), LatePolicy.Drop, TimeSpan.FromMinutes(5));
+    public static RuleDefaults Default { get; } = new(DisorderPolicy.Default, TimeSpan.FromMinutes(5));
+
+    public TimeSpan OutOfOrderTolerance => Disorder.OutOfOrderTolerance;
+
+    public TimeSpan AllowedLateness => Disorder.AllowedLateness;
+
+    public LatePolicy LatePolicy => Disorder.Late;
 }
 
 public enum RuleKind

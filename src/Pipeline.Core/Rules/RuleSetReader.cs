@@ -257,12 +257,12 @@ internal sealed partial class RuleSetReader
         var fields = Fields(map, null, "defaults", DefaultsFields, "defaults");
         if (Optional(fields, "outOfOrderTolerance") is { } tolerance && Duration(tolerance, null, "defaults.outOfOrderTolerance", false) is { } t)
         {
-            d = d with { OutOfOrderTolerance = t };
+            d = d with { Disorder = d.Disorder with { OutOfOrderTolerance = t } };
         }
 
         if (Optional(fields, "allowedLateness") is { } lateness && Duration(lateness, null, "defaults.allowedLateness", false) is { } l)
         {
-            d = d with { AllowedLateness = l };
+            d = d with { Disorder = d.Disorder with { AllowedLateness = l } };
         }
 
         if (Optional(fields, "maxFutureSkew") is { } skew && Duration(skew, null, "defaults.maxFutureSkew", true) is { } s)
@@ -272,13 +272,13 @@ internal sealed partial class RuleSetReader
 
         if (Optional(fields, "latePolicy") is { } policyNode)
         {
-            var names = LatePolicy.All.Select(p => p.Name).ToList();
+            var names = DisorderPolicy.LatePolicyNames;
             var text = Text(policyNode, null, "defaults.latePolicy", $"a late policy ({string.Join(", ", names)})");
             if (text is not null)
             {
-                if (LatePolicy.TryParse(text, out var policy))
+                if (DisorderPolicy.TryParseLatePolicy(text, out var policy))
                 {
-                    d = d with { LatePolicy = policy };
+                    d = d with { Disorder = d.Disorder with { Late = policy } };
                 }
                 else
                 {

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Core.Time;
 
 namespace Pipeline.Core.Rules;
 
@@ -20,7 +21,7 @@ internal static class RuleSetVersion
             FormTag,
             Ticks(defaults.OutOfOrderTolerance),
             Ticks(defaults.AllowedLateness),
-            defaults.LatePolicy.Name,
+            DisorderPolicy.NameOf(defaults.LatePolicy),
             Ticks(defaults.MaxFutureSkew),
         };
 

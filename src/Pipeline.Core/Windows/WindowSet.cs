@@ -3,14 +3,19 @@ using Pipeline.Core.Time;
 
 namespace Pipeline.Core.Windows;
 
-/// <summary>A closed (or re-evaluated) window's aggregate, ready for a rule to judge.</summary>
-public readonly record struct WindowResult(TimeInterval Window, double Value, Accumulator Accumulator, bool Late);
+/// <summary>
+/// A closed (or re-evaluated) window's aggregate, ready for a rule to judge. <see cref="Replaces"/> is the interval
+/// the window had before a late event grew it (a session), so the result can amend what that window decided.
+/// </summary>
+public readonly record struct WindowResult(TimeInterval Window, double Value, Accumulator Accumulator, bool Late, TimeInterval? Replaces = null);
 
 /// <summary>
 /// The windows of one (rule, key). Tumbling and hopping windows are aligned to the epoch and emitted once when
 /// the watermark passes their end, then retained for the allowed lateness so late events can amend them.
-/// Sliding windows are evaluated at each event over <c>(t − size, t]</c>. Session windows close after
-/// <c>gap</c> without events or at <c>maxDuration</c>. Intervals are half-open <c>[start, end)</c>.
+/// Sliding windows are evaluated when an event enters (at its time t, over <c>(t − size, t]</c>) and when one
+/// leaves (at its time + size). Session windows close after <c>gap</c> without events or at <c>maxDuration</c>;
+/// closed sessions are retained for the allowed lateness like tumbling windows (kept in the slot list, which
+/// sessions do not otherwise use). Intervals are half-open <c>[start, end)</c>.
 /// </summary>
 public sealed class WindowSet
 {
@@ -47,6 +52,9 @@ public sealed class WindowSet
                 break;
 
             case WindowKind.Sliding:
+                // Events leaving at this very instant are an evaluation of their own, as when the watermark got
+                // here first: the result must not depend on which arrived first.
+                AdvanceSliding(spec, aggregate, ticks, results);
                 _samples.Enqueue(new Sample(ticks, value, sequence, partition));
                 while (_samples.Count > MaxSlidingSamples || _samples.Peek().Ticks <= ticks - spec.Size.Ticks)
                 {
@@ -59,7 +67,7 @@ public sealed class WindowSet
                     acc.Add(s.Ticks, s.Value, s.Sequence, s.Partition);
                 }
 
-                var window = new TimeInterval(At(ticks + 1 - spec.Size.Ticks), At(ticks + 1));
+                var window = Interval(ticks + 1 - spec.Size.Ticks, ticks + 1);
                 if (acc.Result(aggregate) is { } v)
                 {
                     results.Add(new WindowResult(window, v, acc, false));
@@ -85,33 +93,161 @@ public sealed class WindowSet
     }
 
     /// <summary>
-    /// A late event (behind the watermark, within allowed lateness): joins the retained tumbling/hopping windows
-    /// that contain it; those already emitted are re-evaluated. Returns false when no window could take it.
+    /// A late event (behind <paramref name="watermark"/>, within allowed lateness) joins every window it falls in:
+    /// tumbling and hopping windows (created if it is their first event), the session it extends (or a new one),
+    /// or the retained sliding samples. Windows already emitted are re-evaluated as late results. Returns false
+    /// when no window can take it (a sliding window that has moved past it).
     /// </summary>
-    public bool AddLate(WindowSpec spec, AggregateSpec aggregate, long ticks, double value, long sequence, string partition, List<WindowResult> results)
+    public bool AddLate(WindowSpec spec, AggregateSpec aggregate, long ticks, double value, long sequence, string partition, long watermark, List<WindowResult> results)
     {
         ArgumentNullException.ThrowIfNull(spec);
         ArgumentNullException.ThrowIfNull(results);
-        if (spec.Kind is not (WindowKind.Tumbling or WindowKind.Hopping))
+        var percentiles = aggregate.Kind == AggregateKind.Percentile;
+        switch (spec.Kind)
+        {
+            case WindowKind.Session:
+                return AddLateToSession(spec, aggregate, ticks, value, sequence, partition, watermark, percentiles, results);
+            case WindowKind.Sliding:
+                return AddLateToSliding(spec, aggregate, ticks, value, sequence, partition, watermark, results);
+        }
+
+        var hop = spec.Kind == WindowKind.Tumbling ? spec.Size.Ticks : spec.Hop.Ticks;
+        for (var start = FloorTo(ticks, hop); start > ticks - spec.Size.Ticks; start -= hop)
+        {
+            var end = start + spec.Size.Ticks;
+            var existed = _slots.Exists(x => x.Start == start);
+            var slot = SlotFor(start, end, percentiles);
+            slot.Accumulator.Add(ticks, value, sequence, partition);
+            if (!existed && end <= watermark)
+            {
+                // The watermark passed this window while it was empty: it is emitted now, as a late result.
+                slot.Emitted = true;
+            }
+
+            if (slot.Emitted && slot.Accumulator.Result(aggregate) is { } v)
+            {
+                results.Add(new WindowResult(Interval(start, end), v, slot.Accumulator, true));
+            }
+        }
+
+        return true;
+    }
+
+    private bool AddLateToSession(WindowSpec spec, AggregateSpec aggregate, long ticks, double value, long sequence, string partition, long watermark, bool percentiles, List<WindowResult> results)
+    {
+        var gap = spec.Gap.Ticks;
+        var max = spec.MaxDuration.Ticks;
+        if (_session is { } open && ticks > open.Start - gap && ticks >= _sessionLastTicks - max + 1)
+        {
+            // The open session takes it; an earlier start also moves its maximum end.
+            if (ticks < open.Start)
+            {
+                open.Reshape(ticks, ticks + max);
+            }
+
+            open.Accumulator.Add(ticks, value, sequence, partition);
+            _sessionLastTicks = Math.Max(_sessionLastTicks, ticks);
+            return true;
+        }
+
+        foreach (var closed in _slots)
+        {
+            // A closed session ends at last + gap (or its maximum duration), so its last event is End − gap.
+            if (ticks >= closed.Start ? ticks < closed.End : ticks > closed.Start - gap && closed.End - gap - ticks < max)
+            {
+                // It may move the start earlier or the end later (a gap after it), within the maximum duration.
+                var before = Interval(closed.Start, closed.End);
+                var start = Math.Min(closed.Start, ticks);
+                closed.Reshape(start, Math.Min(Math.Max(closed.End, ticks + gap), start + max));
+
+                closed.Accumulator.Add(ticks, value, sequence, partition);
+                if (closed.Accumulator.Result(aggregate) is { } v)
+                {
+                    results.Add(new WindowResult(Interval(closed.Start, closed.End), v, closed.Accumulator, true, before));
+                }
+
+                return true;
+            }
+        }
+
+        // A session of its own: open if the watermark has not passed its gap yet, else closed at once (late).
+        var session = new Slot(ticks, ticks + max, new Accumulator(percentiles));
+        session.Accumulator.Add(ticks, value, sequence, partition);
+        if (_session is null && ticks + gap > watermark)
+        {
+            _session = session;
+            _sessionLastTicks = ticks;
+            return true;
+        }
+
+        session.Reshape(ticks, Math.Min(ticks + gap, ticks + max));
+        session.Emitted = true;
+        InsertByStart(session);
+        if (session.Accumulator.Result(aggregate) is { } late)
+        {
+            results.Add(new WindowResult(Interval(session.Start, session.End), late, session.Accumulator, true));
+        }
+
+        return true;
+    }
+
+    private bool AddLateToSliding(WindowSpec spec, AggregateSpec aggregate, long ticks, double value, long sequence, string partition, long watermark, List<WindowResult> results)
+    {
+        if (_samples.Count == 0)
+        {
+            return false; // every window that could hold it has been evaluated and left behind
+        }
+
+        var newest = 0L;
+        foreach (var s in _samples)
+        {
+            newest = s.Ticks;
+        }
+
+        if (ticks <= newest - spec.Size.Ticks)
         {
             return false;
         }
 
-        var taken = false;
-        foreach (var slot in _slots)
+        var samples = _samples.ToList();
+        var at = samples.FindIndex(s => s.Ticks > ticks);
+        samples.Insert(at < 0 ? samples.Count : at, new Sample(ticks, value, sequence, partition));
+        if (ticks + spec.Size.Ticks > watermark)
         {
-            if (slot.Start <= ticks && ticks < slot.End)
+            // It leaves the window after the watermark: that exit is still to come, so it is retained.
+            _samples.Clear();
+            foreach (var s in samples)
             {
-                slot.Accumulator.Add(ticks, value, sequence, partition);
-                taken = true;
-                if (slot.Emitted && slot.Accumulator.Result(aggregate) is { } v)
-                {
-                    results.Add(new WindowResult(new TimeInterval(At(slot.Start), At(slot.End)), v, slot.Accumulator, true));
-                }
+                _samples.Enqueue(s);
             }
         }
 
-        return taken;
+        // Re-evaluate the windows that ended at each later event: the one that decided an alert is among them.
+        var percentiles = aggregate.Kind == AggregateKind.Percentile;
+        for (var i = 0; i < samples.Count; i++)
+        {
+            var end = samples[i].Ticks;
+            if (end <= ticks || (i + 1 < samples.Count && samples[i + 1].Ticks == end))
+            {
+                continue;
+            }
+
+            var acc = new Accumulator(percentiles);
+            foreach (var s in samples)
+            {
+                if (s.Ticks > end - spec.Size.Ticks && s.Ticks <= end)
+                {
+                    acc.Add(s.Ticks, s.Value, s.Sequence, s.Partition);
+                }
+            }
+
+            if (acc.Result(aggregate) is { } v)
+            {
+                results.Add(new WindowResult(Interval(end + 1 - spec.Size.Ticks, end + 1), v, acc, true));
+            }
+        }
+
+        return true;
     }
 
     /// <summary>The watermark reached <paramref name="watermark"/>: emits windows whose end it passed, in end order.</summary>
@@ -125,7 +261,10 @@ public sealed class WindowSet
             {
                 CloseSession(spec, aggregate, results);
             }
-
+        }
+        else if (spec.Kind == WindowKind.Sliding)
+        {
+            AdvanceSliding(spec, aggregate, watermark, results);
             return;
         }
 
@@ -137,12 +276,12 @@ public sealed class WindowSet
                 slot.Emitted = true;
                 if (slot.Accumulator.Result(aggregate) is { } v)
                 {
-                    results.Add(new WindowResult(new TimeInterval(At(slot.Start), At(slot.End)), v, slot.Accumulator, false));
+                    results.Add(new WindowResult(Interval(slot.Start, slot.End), v, slot.Accumulator, false));
                 }
             }
         }
 
-        // Past end + allowed lateness nothing can amend a window any more.
+        // Past end + allowed lateness nothing can amend a window (or a closed session) any more.
         for (var i = _slots.Count - 1; i >= 0; i--)
         {
             if (_slots[i].Emitted && _slots[i].End + allowedLateness.Ticks <= watermark)
@@ -161,12 +300,13 @@ public sealed class WindowSet
     public long NextDeadline(WindowSpec spec, TimeSpan allowedLateness)
     {
         ArgumentNullException.ThrowIfNull(spec);
-        if (spec.Kind == WindowKind.Session)
+        if (spec.Kind == WindowKind.Sliding)
         {
-            return _session is { } open ? Math.Min(_sessionLastTicks + spec.Gap.Ticks, open.End) : long.MaxValue;
+            // The oldest sample leaves the window at its time + size: an evaluation point (and a Sweep deadline).
+            return _samples.Count > 0 ? _samples.Peek().Ticks + spec.Size.Ticks : long.MaxValue;
         }
 
-        var next = long.MaxValue;
+        var next = spec.Kind == WindowKind.Session && _session is { } open ? Math.Min(_sessionLastTicks + spec.Gap.Ticks, open.End) : long.MaxValue;
         foreach (var slot in _slots)
         {
             next = Math.Min(next, slot.Emitted ? slot.End + allowedLateness.Ticks : slot.End);
@@ -181,10 +321,47 @@ public sealed class WindowSet
         var end = Math.Min(_sessionLastTicks + spec.Gap.Ticks, open.End);
         if (open.Accumulator.Result(aggregate) is { } v)
         {
-            results.Add(new WindowResult(new TimeInterval(At(open.Start), At(end)), v, open.Accumulator, false));
+            results.Add(new WindowResult(Interval(open.Start, end), v, open.Accumulator, false));
         }
 
+        // Retained until the watermark passes end + allowed lateness, so late events can still join it.
+        open.Reshape(open.Start, end);
+        open.Emitted = true;
+        InsertByStart(open);
         _session = null;
+    }
+
+    private void AdvanceSliding(WindowSpec spec, AggregateSpec aggregate, long watermark, List<WindowResult> results)
+    {
+        var size = spec.Size.Ticks;
+        while (_samples.Count > 0 && _samples.Peek().Ticks + size <= watermark)
+        {
+            // Samples at the same instant leave together: one evaluation per exit instant.
+            var exit = _samples.Dequeue().Ticks + size;
+            while (_samples.Count > 0 && _samples.Peek().Ticks + size <= exit)
+            {
+                _samples.Dequeue();
+            }
+
+            var acc = new Accumulator(aggregate.Kind == AggregateKind.Percentile);
+            foreach (var s in _samples)
+            {
+                acc.Add(s.Ticks, s.Value, s.Sequence, s.Partition);
+            }
+
+            // An empty window counts and sums to zero (so "count > 3" resolves once the burst has left).
+            var value = acc.Result(aggregate) ?? (aggregate.Kind is AggregateKind.Count or AggregateKind.Sum ? 0 : null);
+            if (value is { } v)
+            {
+                results.Add(new WindowResult(Interval(exit + 1 - size, exit + 1), v, acc, false));
+            }
+        }
+    }
+
+    private void InsertByStart(Slot slot)
+    {
+        var at = _slots.FindIndex(x => x.Start > slot.Start);
+        _slots.Insert(at < 0 ? _slots.Count : at, slot);
     }
 
     private Slot SlotFor(long start, long end, bool percentiles)
@@ -222,7 +399,7 @@ public sealed class WindowSet
 
     private static long FloorTo(long ticks, long step) => ticks - (((ticks % step) + step) % step);
 
-    private static DateTimeOffset At(long ticks) => new(ticks, TimeSpan.Zero);
+    private static TimeInterval Interval(long start, long end) => new(EventTime.FromUtcTicks(start), EventTime.FromUtcTicks(end));
 
     internal void Write(BinaryWriter w)
     {
@@ -274,6 +451,13 @@ public sealed class WindowSet
         public long End { get; private set; } = end;
         public Accumulator Accumulator { get; } = accumulator;
         public bool Emitted { get; set; }
+
+        /// <summary>A session moved its start (a late event) or closed at its end.</summary>
+        public void Reshape(long start, long end)
+        {
+            Start = start;
+            End = end;
+        }
 
         public void Reuse(long start, long end)
         {

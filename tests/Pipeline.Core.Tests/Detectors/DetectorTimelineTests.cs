@@ -1,6 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Tests.Support;
+using Pipeline.Core.Time;
 using static Pipeline.Core.Tests.Support.TestRules;
 
 namespace Pipeline.Core.Tests.Detectors;
@@ -237,6 +238,6 @@ public sealed class DetectorTimelineTests
 
         Assert.Equal(1, t.Counters.Applied);
         Assert.Equal(0, t.Counters.LateDropped);
-        Assert.Equal(Timeline.At(300).UtcTicks, t.State("slow").MaxEventTicks);
+        Assert.Equal(EventTime.FromDateTimeOffset(Timeline.At(300)), t.State("slow").MaxEventTime);
     }
 }

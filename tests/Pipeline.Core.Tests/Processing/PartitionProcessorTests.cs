@@ -73,6 +73,7 @@ public sealed class PartitionProcessorTests
         Assert.Equal(5, result.Received);
         Assert.Equal(2, result.Applied);
         Assert.Equal(3, result.Malformed);
+        AssertEveryEventAccountedFor(result);
         Assert.Equal(["Fired hot d1 00:00:10 warning"], sink.Published.Select(Timeline.Line));
 
         var letters = await deadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10);
@@ -293,5 +294,38 @@ public sealed class PartitionProcessorTests
         var bySize = AlertBatching.Split(alerts, 5000, 2 + (3 * (size + 1)) + 10).ToList();
         Assert.All(bySize, b => Assert.InRange(b.Count, 1, 3));
         Assert.Equal(alerts.Select(a => a.Id), bySize.SelectMany(b => b).Select(a => a.Id));
+    }
+
+    private static void AssertEveryEventAccountedFor(BatchResult r) =>
+        Assert.Equal(r.Received, r.Applied + r.Duplicates + r.LateDropped + r.LateDeadLettered + r.Malformed + r.Quarantined);
+
+    [Fact]
+    public async Task Every_event_is_counted_in_exactly_one_disposition_per_batch_and_per_run()
+    {
+        var deadLetters = new MemoryDeadLetterStore();
+        using var processor = new PartitionProcessor(HotAndOffline, new MemoryStateStore(), new MemoryAlertSink(), deadLetters);
+
+        var first = await processor.ProcessAsync(
+        [
+            Reading("d1", 0, 70, 1),
+            Reading("d1", 100, 70, 2),
+            Raw("{not json", 3),          // malformed
+            Reading("d1", 50, 99, 4),     // 50 s late: no window can take it, so the late policy (drop) applies
+            Reading("d1", 10, 99, 5),     // 90 s late, beyond the allowed minute: dropped
+            Reading("d1", 3700, 99, 6),   // an hour ahead of its arrival: quarantined
+            Reading("d1", 100, 70, 2),    // redelivered: duplicate
+        ], Timeline.At(100));
+        var second = await processor.ProcessAsync([Reading("d1", 110, 85, 7), Reading("d1", 105, 85, 8)], Timeline.At(110));
+        var swept = await processor.SweepAsync(Timeline.At(400));
+
+        Assert.Equal((7, 2, 1, 2, 1, 1), (first.Received, first.Applied, first.Malformed, first.LateDropped, first.Quarantined, first.Duplicates));
+        Assert.Equal((2, 1, 1), (second.Received, second.Applied, second.LateDropped));
+        AssertEveryEventAccountedFor(first);
+        AssertEveryEventAccountedFor(second);
+        AssertEveryEventAccountedFor(swept);
+        var t = processor.Totals;
+        Assert.Equal(9, t.Received);
+        Assert.Equal(t.Received, t.Applied + t.Duplicates + t.Late + t.Malformed + t.Quarantined); // no event was adjusted here
+        Assert.Equal(2, (await deadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10)).Count); // malformed + quarantined
     }
 }

@@ -18,7 +18,7 @@ public sealed class EngineProperties
     private static readonly TimeSpan Tolerance = TimeSpan.FromSeconds(30);
 
     private static RuleSet Rules() => Set(
-        new RuleDefaults(Tolerance, TimeSpan.FromMinutes(1), Pipeline.Core.Time.LatePolicy.Drop, TimeSpan.FromMinutes(5)),
+        new RuleDefaults(new Pipeline.Core.Time.DisorderPolicy(Tolerance, TimeSpan.FromMinutes(1), Pipeline.Core.Time.LatePolicy.Drop), TimeSpan.FromMinutes(5)),
         Threshold("hot", "temperature", "> 80", "< 75") with { For = TimeSpan.FromSeconds(20), KeepFiringFor = TimeSpan.FromSeconds(30) },
         Threshold("avg-hot", "temperature", "> 78") with { Window = WindowSpec.Tumbling(TimeSpan.FromMinutes(1)), Aggregate = new AggregateSpec(AggregateKind.Avg) },
         new Rule { Id = "ladder", Metric = "temperature", Ladder = [new SeverityStep(Severity.Warning, C("> 76")), new SeverityStep(Severity.Critical, C("> 84"))], Severity = Severity.Critical },

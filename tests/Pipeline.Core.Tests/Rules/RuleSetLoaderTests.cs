@@ -67,7 +67,7 @@ public class RuleSetLoaderTests
 
         Assert.Equal(TimeSpan.FromSeconds(5), set.Defaults.OutOfOrderTolerance);
         Assert.Equal(TimeSpan.FromMinutes(1), set.Defaults.AllowedLateness);
-        Assert.Same(LatePolicy.Drop, set.Defaults.LatePolicy);
+        Assert.Equal(LatePolicy.Drop, set.Defaults.LatePolicy);
         Assert.Equal(TimeSpan.FromMinutes(5), set.Defaults.MaxFutureSkew);
         Assert.Equal(["overheat", "vibration-anomaly", "offline", "stuck", "ramp", "hot-and-offline"], set.Rules.Select(r => r.Id));
 
@@ -146,7 +146,7 @@ public class RuleSetLoaderTests
               - { id: r, metric: temperature, when: "> 1" }
             """);
 
-        Assert.Equal(RuleDefaults.Default with { LatePolicy = LatePolicy.DeadLetter }, set.Defaults);
+        Assert.Equal(RuleDefaults.Default with { Disorder = DisorderPolicy.Default with { Late = LatePolicy.DeadLetter } }, set.Defaults);
         Assert.Equal(RuleDefaults.Default, LoadValid("rules: [{ id: r, metric: temperature, when: \"> 1\" }]").Defaults);
     }
 

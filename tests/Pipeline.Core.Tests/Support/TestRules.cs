@@ -10,7 +10,7 @@ internal static class TestRules
     public static RuleSet Set(params Rule[] rules) => Set(TimeSpan.Zero, rules);
 
     public static RuleSet Set(TimeSpan tolerance, params Rule[] rules) =>
-        Set(new RuleDefaults(tolerance, TimeSpan.FromMinutes(1), LatePolicy.Drop, TimeSpan.FromMinutes(5)), rules);
+        Set(new RuleDefaults(new DisorderPolicy(tolerance, TimeSpan.FromMinutes(1), LatePolicy.Drop), TimeSpan.FromMinutes(5)), rules);
 
     public static RuleSet Set(RuleDefaults defaults, params Rule[] rules) => new("v-test", defaults, rules);
 

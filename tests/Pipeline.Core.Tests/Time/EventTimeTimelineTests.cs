@@ -9,7 +9,7 @@ namespace Pipeline.Core.Tests.Time;
 public sealed class EventTimeTimelineTests
 {
     private static RuleDefaults Defaults(LatePolicy policy, double toleranceSeconds = 0, double latenessSeconds = 30) =>
-        new(TimeSpan.FromSeconds(toleranceSeconds), TimeSpan.FromSeconds(latenessSeconds), policy, TimeSpan.FromMinutes(5));
+        new(new DisorderPolicy(TimeSpan.FromSeconds(toleranceSeconds), TimeSpan.FromSeconds(latenessSeconds), policy), TimeSpan.FromMinutes(5));
 
     [Fact]
     public void Events_out_of_order_within_the_tolerance_are_released_in_event_time_order()
@@ -133,7 +133,7 @@ public sealed class EventTimeTimelineTests
         Assert.Equal(["Fired hot d1 00:00:20 warning"], t.Lines());
         Assert.Equal(1, t.Counters.Quarantined);
         Assert.Equal(DeadLetterReason.FutureTimestamp, Assert.Single(t.DeadLetters).Reason);
-        Assert.Equal(Timeline.At(20).UtcTicks, t.State().WatermarkTicks);
+        Assert.Equal(EventTime.FromDateTimeOffset(Timeline.At(20)), t.State().Watermark);
     }
 
     [Fact]

@@ -71,7 +71,7 @@ internal sealed class ThresholdRuntime : RuleRuntime
 
         var results = ctx.WindowResults;
         results.Clear();
-        var taken = s.Windows.AddLate(Rule.Window!, Rule.Aggregate!.Value, e.Timestamp.UtcTicks, value, e.Source.SequenceNumber, e.Source.Partition, results);
+        var taken = s.Windows.AddLate(Rule.Window!, Rule.Aggregate!.Value, e.Timestamp.UtcTicks, value, e.Source.SequenceNumber, e.Source.Partition, ctx.State.WatermarkTicks, results);
         Emit(ctx, s, results);
         return taken;
     }
@@ -114,11 +114,11 @@ internal sealed class ThresholdRuntime : RuleRuntime
 
             // A window's verdict belongs to the instant it closes; sliding windows close just after their event.
             var at = r.Window.End.UtcTicks - (Rule.Window!.Kind == WindowKind.Sliding ? 1 : 0);
-            Judge(ctx, s, at, r.Value, r.Window, evidence, r.Late);
+            Judge(ctx, s, at, r.Value, r.Window, evidence, r.Late, r.Replaces);
         }
     }
 
-    private void Judge(ApplyContext ctx, ThresholdState s, long ticks, double value, Time.TimeInterval? window, AlertEvidence evidence, bool late)
+    private void Judge(ApplyContext ctx, ThresholdState s, long ticks, double value, Time.TimeInterval? window, AlertEvidence evidence, bool late, Time.TimeInterval? replaces = null)
     {
         var effective = ResolveEffective(ctx.State.Key, ctx.State.Labels);
         Signal signal;
@@ -166,7 +166,7 @@ internal sealed class ThresholdRuntime : RuleRuntime
             text = effective.ClearText;
         }
 
-        var evaluation = new Evaluation(ticks, signal, severity, value, text, decided.Threshold, effective.Source, window, evidence, late);
+        var evaluation = new Evaluation(ticks, signal, severity, value, text, decided.Threshold, effective.Source, window, evidence, late, replaces);
         if (late)
         {
             ctx.Amend(this, s, evaluation);
