@@ -67,8 +67,8 @@ param alertWebhookEventTypes array = []
 @description('Subject prefix the optional webhook receives; empty for all.')
 param alertWebhookSubjectBeginsWith string = ''
 
-@description('Upper bound of Function App instances.')
-@minValue(1)
+@description('Upper bound of Function App instances. Flex Consumption accepts 40 to 1000 (the custom runtime\'s maximumInstanceCount range in the region\'s functionAppStacks answer; see docs/deploy.md).')
+@minValue(40)
 @maxValue(1000)
 param functionMaximumInstanceCount int = 100
 
@@ -120,6 +120,19 @@ module identity 'app/identity.bicep' = {
   }
 }
 
+// The IoT Hub's identity is created with the app's, at the start, and its sender role as soon as
+// the event hub exists: IoT Hub validates its identity-based endpoint when it is created, and the
+// role needs time to propagate (the IoT Hub module runs last).
+module iotHubIdentity 'app/identity.bicep' = if (iotHubEnabled) {
+  name: 'iothub-identity'
+  scope: rg
+  params: {
+    name: names.iotHubIdentity
+    location: location
+    tags: tags
+  }
+}
+
 module monitoring 'app/monitoring.bicep' = {
   name: 'monitoring'
   scope: rg
@@ -166,11 +179,14 @@ module eventHubs 'app/eventhubs.bicep' = {
     consumerGroupName: eventHubConsumerGroup
     localConsumerGroupName: eventHubLocalConsumerGroup
     appIdentityName: names.identity
+    iotHubSenderEnabled: iotHubEnabled
+    iotHubIdentityName: names.iotHubIdentity
     userPrincipalId: principalId
     userPrincipalType: principalType
   }
   dependsOn: [
     identity
+    iotHubIdentity
   ]
 }
 
@@ -187,8 +203,13 @@ module iotHub 'app/iothub.bicep' = if (iotHubEnabled) {
     userPrincipalId: principalId
     userPrincipalType: principalType
   }
+  // Last: the longer the sender role (assigned in eventHubs) has had to propagate, the more
+  // likely the endpoint check at creation passes on the first provision.
   dependsOn: [
+    iotHubIdentity
     eventHubs
+    eventGrid
+    function
   ]
 }
 

@@ -28,6 +28,12 @@ param localConsumerGroupName string = 'local'
 @description('Name of the Function App user-assigned identity (in this resource group).')
 param appIdentityName string
 
+@description('Give the IoT Hub routing identity Azure Event Hubs Data Sender on the hub.')
+param iotHubSenderEnabled bool = false
+
+@description('Name of the IoT Hub routing identity (in this resource group). Its role is assigned here, as soon as the hub exists, because IoT Hub validates its identity-based endpoint when it is created.')
+param iotHubIdentityName string = ''
+
 @description('Principal id of the deploying user or service principal; empty for none.')
 param userPrincipalId string = ''
 
@@ -42,6 +48,10 @@ var eventHubsDataSender = '2b629674-e913-4c01-ae53-ef4638d8f975'
 
 resource appIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: appIdentityName
+}
+
+resource iotHubIdentity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
+  name: iotHubIdentityName
 }
 
 resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' = {
@@ -104,6 +114,18 @@ resource userSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!
     roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', eventHubsDataSender)
     principalId: userPrincipalId
     principalType: userPrincipalType
+  }
+}
+
+// The IoT Hub routes device telemetry here with its own identity (see app/iothub.bicep). The id is
+// the one app/iothub.bicep used before this role moved here, so existing deployments keep it.
+resource iotHubSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (iotHubSenderEnabled) {
+  name: guid(namespace::hub.id, iotHubIdentity.id, eventHubsDataSender)
+  scope: namespace::hub
+  properties: {
+    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', eventHubsDataSender)
+    principalId: iotHubIdentity.properties.principalId
+    principalType: 'ServicePrincipal'
   }
 }
 

@@ -30,8 +30,8 @@ param eventGridTopicEndpoint string
 @description('Environment name; appears in alert CloudEvent sources (/pipeline/{environment}/rules/{ruleId}).')
 param environmentName string
 
-@description('Upper bound of instances Flex Consumption scales the app out to.')
-@minValue(1)
+@description('Upper bound of instances Flex Consumption scales the app out to (40 to 1000).')
+@minValue(40)
 @maxValue(1000)
 param maximumInstanceCount int = 100
 

@@ -1,5 +1,7 @@
-// The Function App's user-assigned managed identity: every data-plane call the app and the
-// Functions host make (Event Hubs, Storage, Event Grid, Application Insights) uses it.
+// A user-assigned managed identity. main.bicep creates two, first of all: the Function App's
+// (every data-plane call the app and the Functions host make: Event Hubs, Storage, Event Grid,
+// Application Insights) and the IoT Hub's (its route to the event hub), so that their role
+// assignments are made early and have propagated before the resources that use them start.
 
 param name string
 param location string

@@ -1,6 +1,10 @@
 // IoT Hub (S1) that routes device telemetry to the telemetry event hub. The route's endpoint
-// authenticates with the hub's own user-assigned identity, which holds Azure Event Hubs Data
-// Sender on the event hub before the IoT Hub is created (IoT Hub checks the endpoint then).
+// authenticates with the hub's own user-assigned identity. IoT Hub validates an identity-based
+// endpoint when the hub is created, so that identity and its Azure Event Hubs Data Sender role
+// are created early by main.bicep (module iothub-identity, role in app/eventhubs.bicep) and this
+// module runs last, giving the role time to propagate. If the first provision still fails on the
+// endpoint, running `azd provision` again succeeds: every name and role assignment id here is
+// deterministic, so the rerun updates in place (docs/deploy.md, first deployment checklist).
 // Local (SAS) auth is off for service APIs; devices still authenticate with their own
 // per-device keys or X.509 certificates, which this template never creates or reads.
 
@@ -36,14 +40,25 @@ param userPrincipalId string = ''
 ])
 param userPrincipalType string = 'User'
 
-var eventHubsDataSender = '2b629674-e913-4c01-ae53-ef4638d8f975'
 var iotHubDataContributor = '4fc6c259-987e-4a07-842e-c321cc9d413f'
 var endpointName = 'telemetry-eventhub'
 
-resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' = {
+// IoT Hub accepts minTlsVersion '1.2' at creation only in these regions; elsewhere the hub is not
+// created. Source: "TLS 1.2 enforcement available in select regions" in
+// https://learn.microsoft.com/azure/iot-hub/iot-hub-tls-support (US Gov Virginia even requires it).
+// Everywhere else the hub keeps the service default, and clients should still use TLS 1.2.
+var tls12EnforcementRegions = [
+  'eastus'
+  'southcentralus'
+  'westus2'
+  'usgovarizona'
+  'usgovvirginia'
+]
+var enforceTls12 = contains(tls12EnforcementRegions, toLower(replace(location, ' ', '')))
+
+// Created by main.bicep's iothub-identity module, which holds its sender role already.
+resource identity 'Microsoft.ManagedIdentity/userAssignedIdentities@2024-11-30' existing = {
   name: identityName
-  location: location
-  tags: tags
 }
 
 resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' existing = {
@@ -51,16 +66,6 @@ resource namespace 'Microsoft.EventHub/namespaces@2024-01-01' existing = {
 
   resource hub 'eventhubs' existing = {
     name: eventHubName
-  }
-}
-
-resource iotHubSender 'Microsoft.Authorization/roleAssignments@2022-04-01' = {
-  name: guid(namespace::hub.id, identity.id, eventHubsDataSender)
-  scope: namespace::hub
-  properties: {
-    roleDefinitionId: subscriptionResourceId('Microsoft.Authorization/roleDefinitions', eventHubsDataSender)
-    principalId: identity.properties.principalId
-    principalType: 'ServicePrincipal'
   }
 }
 
@@ -80,7 +85,7 @@ resource iotHub 'Microsoft.Devices/IotHubs@2023-06-30' = {
   }
   properties: {
     disableLocalAuth: true
-    minTlsVersion: '1.2'
+    minTlsVersion: enforceTls12 ? '1.2' : null
     routing: {
       endpoints: {
         eventHubs: [
@@ -110,9 +115,6 @@ resource iotHub 'Microsoft.Devices/IotHubs@2023-06-30' = {
       ]
     }
   }
-  dependsOn: [
-    iotHubSender
-  ]
 }
 
 resource userDataContributor 'Microsoft.Authorization/roleAssignments@2022-04-01' = if (!empty(userPrincipalId)) {

@@ -60,15 +60,28 @@ public class AzureYamlTests
         Assert.True(File.Exists(RepoPaths.Combine(path, module + ".parameters.json")));
     }
 
-    [Fact]
-    public void Postprovision_hook_has_posix_and_windows_scripts_that_exist()
+    [Theory]
+    [InlineData("preprovision")]
+    [InlineData("postprovision")]
+    [InlineData("predeploy")]
+    public void Hook_has_posix_and_windows_scripts_that_exist(string name)
     {
-        var hook = AzureYaml()["hooks"]!["postprovision"]!;
+        var hook = AzureYaml()["hooks"]![name]!;
 
         Assert.Equal("sh", hook["posix"]!["shell"]!.GetValue<string>());
         Assert.Equal("pwsh", hook["windows"]!["shell"]!.GetValue<string>());
         Assert.True(File.Exists(RepoPaths.Combine(hook["posix"]!["run"]!.GetValue<string>())));
         Assert.True(File.Exists(RepoPaths.Combine(hook["windows"]!["run"]!.GetValue<string>())));
+    }
+
+    [Fact]
+    public void Hook_scripts_are_the_ones_under_infra_hooks()
+    {
+        var hooks = AzureYaml()["hooks"]!.AsObject();
+
+        Assert.Equal(["postprovision", "predeploy", "preprovision"], hooks.Select(h => h.Key).Order(StringComparer.Ordinal));
+        Assert.Equal("./infra/hooks/preprovision.sh", hooks["preprovision"]!["posix"]!["run"]!.GetValue<string>());
+        Assert.Equal("./infra/hooks/predeploy.ps1", hooks["predeploy"]!["windows"]!["run"]!.GetValue<string>());
     }
 
     [Fact]

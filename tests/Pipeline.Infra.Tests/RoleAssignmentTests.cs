@@ -133,14 +133,18 @@ public partial class RoleAssignmentTests
     [Fact]
     public void Dependent_resources_wait_for_their_role_assignments()
     {
-        // IoT Hub checks its identity-based endpoint at creation; the queue subscription delivers with the topic identity.
-        var iotHub = Bicep.Main.Single("Microsoft.Devices/IotHubs");
+        // IoT Hub checks its identity-based endpoint at creation: its module waits for the eventhubs
+        // module, which holds the sender role. The queue subscription delivers with the topic identity.
+        var sender = Bicep.Main.OfType("Microsoft.Authorization/roleAssignments")
+            .Single(r => r.Resolve(r.Properties["principalId"]) == IotHubPrincipal);
+        var iotHubDeployment = Bicep.Main.OfType("Microsoft.Resources/deployments").Single(d => d.Node["name"]!.GetValue<string>() == "iothub");
         var subscription = Bicep.Main.OfType("Microsoft.EventGrid/topics/eventSubscriptions")
             .Single(s => s.Node["name"]!.GetValue<string>().Contains("'alert-log'", StringComparison.Ordinal));
 
+        Assert.Equal("eventhubs", sender.Scope.Name);
         Assert.Contains(
-            iotHub.Node["dependsOn"]!.AsArray(),
-            d => d!.GetValue<string>().Contains("Microsoft.Authorization/roleAssignments", StringComparison.Ordinal));
+            iotHubDeployment.Node["dependsOn"]!.AsArray(),
+            d => d!.GetValue<string>().EndsWith("'Microsoft.Resources/deployments', 'eventhubs')]", StringComparison.Ordinal));
         Assert.Contains(
             subscription.Node["dependsOn"]!.AsArray(),
             d => d!.GetValue<string>().Contains("Microsoft.Authorization/roleAssignments", StringComparison.Ordinal));

@@ -14,8 +14,23 @@ internal static class RepoPaths
 
     public static string MainBicep => Path.Combine(Infra, "main.bicep");
 
-    /// <summary>../shared/schemas/azure.yaml.json next to the repository.</summary>
-    public static string AzureYamlSchema => Path.GetFullPath(Path.Combine(Root, "..", "shared", "schemas", "azure.yaml.json"));
+    /// <summary>shared/schemas/azure.yaml.json next to the repository, or next to a folder above it (a worktree of it).</summary>
+    public static string AzureYamlSchema
+    {
+        get
+        {
+            for (var dir = Directory.GetParent(Root); dir is not null; dir = dir.Parent)
+            {
+                var candidate = Path.Combine(dir.FullName, "shared", "schemas", "azure.yaml.json");
+                if (File.Exists(candidate))
+                {
+                    return candidate;
+                }
+            }
+
+            return Path.GetFullPath(Path.Combine(Root, "..", "shared", "schemas", "azure.yaml.json"));
+        }
+    }
 
     public static string Combine(params string[] parts) => Path.Combine([Root, .. parts]);
 
