@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Pipeline.Cli.Tests.Local;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.State;
 using Pipeline.Local;
