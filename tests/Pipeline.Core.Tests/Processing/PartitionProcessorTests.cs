@@ -70,9 +70,9 @@ public sealed class PartitionProcessorTests
             Reading("d1", 10, 85, 5),
         ], Timeline.At(10));
 
-        Assert.Equal(5, result.Received);
-        Assert.Equal(2, result.Applied);
-        Assert.Equal(3, result.Malformed);
+        Assert.Equal(5, result.Dispositions.Received);
+        Assert.Equal(2, result.Dispositions.Applied);
+        Assert.Equal(3, result.Dispositions.Malformed);
         Assert.Equal(["Fired hot d1 00:00:10 warning"], sink.Published.Select(Timeline.Line));
 
         var letters = await deadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10);
@@ -153,8 +153,8 @@ public sealed class PartitionProcessorTests
         var snapshot = (await store.LoadAsync(["d1"]))["d1"].Snapshot.ToArray();
         var again = await processor.ProcessAsync(batch, Timeline.At(10));
 
-        Assert.Equal(3, again.Duplicates);
-        Assert.Equal(0, again.Applied);
+        Assert.Equal(3, again.Dispositions.Duplicates);
+        Assert.Equal(0, again.Dispositions.Applied);
         Assert.Empty(again.Published);
         Assert.Equal(3, sink.Published.Count);
         Assert.Equal(3, sink.Published.Select(a => a.Id).Distinct().Count());
@@ -247,7 +247,7 @@ public sealed class PartitionProcessorTests
         var redelivered = await processor.ProcessAsync([Reading("d1", 0, 85, 1)], Timeline.At(3));
         var next = await processor.ProcessAsync([Reading("d1", 10, 70, 4)], Timeline.At(10));
 
-        Assert.Equal(1, redelivered.Duplicates); // the reloaded state remembers the applied position
+        Assert.Equal(1, redelivered.Dispositions.Duplicates); // the reloaded state remembers the applied position
         Assert.Equal(["Fired hot d1 00:00:00 warning", "Resolved hot d1 00:00:10 warning"], sink.Published.Select(Timeline.Line));
         Assert.Equal(sink.Published[0].Data.EpisodeId, sink.Published[1].Data.EpisodeId); // the episode survived eviction
         Assert.Equal(0, next.Conflicts);
