@@ -17,7 +17,7 @@ internal sealed class EngineHarness
     private readonly Dictionary<string, int> _groupIndex = new(StringComparer.Ordinal);
     private readonly List<List<Telemetry>> _groups = [];
     private readonly List<KeyState> _groupStates = [];
-    private readonly ApplyCounters _counters = new();
+    private Dispositions _counters;
     private readonly List<DeadLetter> _deadLetters = [];
 
     public EngineHarness(int expectedKeys = 0, CompiledRules? rules = null)
@@ -30,7 +30,7 @@ internal sealed class EngineHarness
 
     public IReadOnlyDictionary<string, KeyState> States => _states;
 
-    public ApplyCounters Counters => _counters;
+    public Dispositions Counters => _counters;
 
     public int DeadLetters => _deadLetters.Count;
 
@@ -69,7 +69,7 @@ internal sealed class EngineHarness
         for (var g = 0; g < used; g++)
         {
             var state = _groupStates[g];
-            _engine.Apply(state, _groups[g], processingTime, _counters, _deadLetters);
+            _engine.Apply(state, _groups[g], processingTime, ref _counters, _deadLetters);
             Drain(state);
             _groups[g].Clear();
         }
@@ -82,7 +82,7 @@ internal sealed class EngineHarness
     {
         foreach (var state in _states.Values)
         {
-            _engine.Apply(state, [], processingTime, _counters, _deadLetters);
+            _engine.Apply(state, [], processingTime, ref _counters, _deadLetters);
             Drain(state);
         }
     }

@@ -331,7 +331,7 @@ internal static class Measurements
             var submitted = Stopwatch.GetTimestamp();
             var result = await processor.ProcessAsync(raw, pt).ConfigureAwait(false);
             var done = Stopwatch.GetTimestamp();
-            if (result.PublishError is not null || result.Malformed > 0)
+            if (result.PublishError is not null || result.Dispositions.Malformed > 0)
             {
                 throw new InvalidOperationException($"Latency run: unexpected batch result {result}.");
             }

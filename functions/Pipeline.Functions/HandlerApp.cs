@@ -4,11 +4,12 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Hosting.Server;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Functions.Api;
-using Pipeline.Functions.Contract;
+using Pipeline.Hosting;
+using Pipeline.Functions.Ingest;
+using Pipeline.Functions.Sweep;
 
 namespace Pipeline.Functions;
 
@@ -18,8 +19,11 @@ public sealed record HandlerOptions
     /// <summary>The loopback port (<c>FUNCTIONS_CUSTOMHANDLER_PORT</c>); 0 picks a free one (tests).</summary>
     public int Port { get; init; }
 
-    /// <summary>Builds the ports once the server is up, from the app's configuration (environment variables).</summary>
-    public required Func<IConfiguration, CancellationToken, Task<PipelineComponents>> Components { get; init; }
+    /// <summary>
+    /// Builds the ports once the server is up; by default those the <c>Pipeline</c> configuration section describes
+    /// (<see cref="PipelineServiceCollectionExtensions.AddPipeline"/>). Tests pass their own.
+    /// </summary>
+    public Func<IServiceProvider, CancellationToken, Task<PipelineComponents>>? Components { get; init; }
 
     public TimeProvider Time { get; init; } = TimeProvider.System;
 
@@ -64,10 +68,12 @@ public static class HandlerApp
         }
 
         builder.Services.AddSingleton(options.Time);
+        builder.Services.AddPipeline(builder.Configuration);
         var app = builder.Build();
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Functions");
-        var configuration = app.Configuration;
-        var runtime = new PipelineRuntime(ct => options.Components(configuration, ct), options.Time, logger);
+        var services = app.Services;
+        var components = options.Components ?? ((sp, ct) => sp.GetRequiredService<PipelineComponentsFactory>().CreateAsync(ct));
+        var runtime = new PipelineRuntime(ct => components(services, ct), options.Time, logger);
         app.Lifetime.ApplicationStarted.Register(runtime.Start);
         app.Lifetime.ApplicationStopped.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
 
@@ -77,7 +83,8 @@ public static class HandlerApp
             context.Response.ContentType = "text/plain";
             return context.Response.WriteAsync("ok");
         });
-        TriggerEndpoints.Map(app, runtime, options.Time, logger);
+        IngestFunction.Map(app, runtime, options.Time, logger);
+        SweepFunction.Map(app, runtime, options.Time, logger);
         ApiEndpoints.Map(app, runtime, logger);
         return app;
     }

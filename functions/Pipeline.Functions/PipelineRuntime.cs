@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
+using Pipeline.Hosting;
 
 namespace Pipeline.Functions;
 

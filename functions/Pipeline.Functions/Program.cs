@@ -9,10 +9,6 @@ if (!int.TryParse(portText, NumberStyles.None, CultureInfo.InvariantCulture, out
     return 2;
 }
 
-var app = HandlerApp.Build(args, new HandlerOptions
-{
-    Port = port,
-    Components = (configuration, ct) => ComponentFactory.CreateAsync(PipelineSettings.From(configuration), TimeProvider.System, ct),
-});
+var app = HandlerApp.Build(args, new HandlerOptions { Port = port });
 await app.RunAsync();
 return 0;

@@ -2,9 +2,11 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Core.State;
+using Pipeline.Hosting;
 
 namespace Pipeline.Cli;
 
@@ -65,8 +67,8 @@ internal static class DemoCommand
         o.WriteLine("Alert timeline (simulated time):");
 
         // Partitions run one after another so the order of alerts in the file is the same every time.
-        var sinks = new SinkSettings(["console", "jsonl"], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
-        var state = new StateSettings("memory", null, null, null, "clistate");
+        var sinks = new SinkSettings(Console: true, [AlertSinkKind.Jsonl], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
+        var state = new StateSettings(StateKind.Memory, null, null, null, "clistate");
         RunTotals totals;
         List<AlertEvent> delivered;
         long pending;

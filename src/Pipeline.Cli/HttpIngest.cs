@@ -7,6 +7,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
 
 namespace Pipeline.Cli;
 
@@ -24,14 +25,14 @@ internal sealed class HttpIngest : IAsyncDisposable
     private static readonly string[] LineTypes = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"];
 
     private readonly WebApplication _app;
-    private readonly Ingress _ingress;
+    private readonly PartitionedProcessor _ingress;
     private readonly IRunClock _clock;
     private readonly long _maxBodyBytes;
     private long _accepted;
     private long _rejected;
     private int _disposed;
 
-    private HttpIngest(WebApplication app, Ingress ingress, IRunClock clock, long maxBodyBytes)
+    private HttpIngest(WebApplication app, PartitionedProcessor ingress, IRunClock clock, long maxBodyBytes)
     {
         _app = app;
         _ingress = ingress;
@@ -46,7 +47,7 @@ internal sealed class HttpIngest : IAsyncDisposable
     public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/> (0: any free port; see <see cref="Address"/>).</summary>
-    public static async Task<HttpIngest> StartAsync(Ingress ingress, IRunClock clock, int port, long maxBodyBytes, CancellationToken cancellationToken)
+    public static async Task<HttpIngest> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes, CancellationToken cancellationToken)
     {
         // The content root is the install folder, so an appsettings.json in the user's directory changes nothing.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });

@@ -1,12 +1,13 @@
 using System.Globalization;
 using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
 
 namespace Pipeline.Cli;
 
 /// <summary>Turns lines of a JSON Lines input into decoded telemetry and rejected bodies (with their line numbers).</summary>
 internal static class LineSource
 {
-    public static (List<Telemetry> Good, List<(ReadOnlyMemory<byte> Body, DecodeFailure Failure)> Bad) Decode(Ingress ingress, IReadOnlyList<Line> lines)
+    public static (List<Telemetry> Good, List<(ReadOnlyMemory<byte> Body, DecodeFailure Failure)> Bad) Decode(PartitionedProcessor ingress, IReadOnlyList<Line> lines)
     {
         var good = new List<Telemetry>(lines.Count);
         var bad = new List<(ReadOnlyMemory<byte>, DecodeFailure)>();
@@ -36,7 +37,7 @@ internal static class LineSource
     /// Feeds a live run from a stream (a file or stdin) as fast as it can be read: each batch is what is already
     /// buffered (at most 1,000 lines), so a slow pipe is processed line by line and a file in large batches.
     /// </summary>
-    public static async Task FeedAsync(string source, Stream stream, Ingress ingress, IRunClock clock, CancellationToken cancellationToken)
+    public static async Task FeedAsync(string source, Stream stream, PartitionedProcessor ingress, IRunClock clock, CancellationToken cancellationToken)
     {
         var reader = new LineReader(stream);
         var batch = new List<Line>();
@@ -57,7 +58,7 @@ internal static class LineSource
         await SubmitAsync(source, batch, ingress, clock.Now, cancellationToken).ConfigureAwait(false);
     }
 
-    private static async Task SubmitAsync(string source, List<Line> batch, Ingress ingress, DateTimeOffset now, CancellationToken cancellationToken)
+    private static async Task SubmitAsync(string source, List<Line> batch, PartitionedProcessor ingress, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)
         {

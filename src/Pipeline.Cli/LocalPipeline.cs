@@ -3,16 +3,19 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
+using Pipeline.Hosting;
 using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
 /// <summary>Where a run keeps per-key state.</summary>
-internal sealed record StateSettings(string Kind, Uri? TablesUri, string? TablesConnection, string? ClientId, string StateTable);
+internal sealed record StateSettings(StateKind Kind, Uri? TablesUri, string? TablesConnection, string? ClientId, string StateTable);
 
 /// <summary>Where a run delivers alerts.</summary>
+/// <param name="Console">Print alerts to the terminal as well (before the other sinks).</param>
 internal sealed record SinkSettings(
-    IReadOnlyList<string> Kinds,
+    bool Console,
+    IReadOnlyList<AlertSinkKind> Kinds,
     string JsonLinesPath,
     bool AppendJsonLines,
     Uri? WebhookUrl,
@@ -23,7 +26,7 @@ internal sealed record SinkSettings(
 
 /// <summary>
 /// The pieces of one local run, wired: state stores, the alert sinks (fanned out), the dead-letter store and the
-/// partitioned <see cref="Ingress"/>. Disposing flushes and closes files.
+/// <see cref="PartitionedProcessor"/>. Disposing flushes and closes files.
 /// </summary>
 internal sealed class LocalPipeline : IAsyncDisposable
 {
@@ -32,7 +35,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
 
     private LocalPipeline(HttpClient? http) => _http = http;
 
-    public Ingress Ingress { get; private set; } = null!;
+    public PartitionedProcessor Ingress { get; private set; } = null!;
 
     public IDeadLetterStore DeadLetters { get; private set; } = null!;
 
@@ -48,7 +51,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
         IDeadLetterStore deadLetters, string environment, bool parallel, CliIo io, CancellationToken cancellationToken)
     {
         HttpClient? http = null;
-        if (sinks.Kinds.Contains("webhook"))
+        if (sinks.Kinds.Contains(AlertSinkKind.Webhook))
         {
             http = io.Context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
         }
@@ -62,11 +65,11 @@ internal sealed class LocalPipeline : IAsyncDisposable
         try
         {
             var (stores, sequenceBase) = await CreateStoresAsync(state, partitions, io, cancellationToken).ConfigureAwait(false);
-            pipeline.StateDescription = state.Kind == "tables"
+            pipeline.StateDescription = state.Kind == StateKind.Tables
                 ? $"Azure Tables '{state.StateTable}' at {(state.TablesUri?.ToString() ?? "the connection string's account")}"
                 : "memory";
             var sink = pipeline.CreateSinks(sinks, io);
-            pipeline.Ingress = new Ingress(rules, stores, sink, deadLetters, new ProcessorOptions { Environment = environment }, parallel, sequenceBase)
+            pipeline.Ingress = new PartitionedProcessor(rules, stores, sink, deadLetters, new ProcessorOptions { Environment = environment }, parallel, sequenceBase)
             {
                 Delivered = alerts =>
                 {
@@ -102,7 +105,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
     private static async Task<(IReadOnlyList<IStateStore> Stores, long SequenceBase)> CreateStoresAsync(StateSettings state, int partitions,
         CliIo io, CancellationToken cancellationToken)
     {
-        if (state.Kind != "tables")
+        if (state.Kind != StateKind.Tables)
         {
             // One store per partition: a Sweep then only ever sees its own partition's keys.
             return ([.. Enumerable.Range(0, partitions).Select(_ => (IStateStore)new MemoryStateStore())], 0);
@@ -137,22 +140,24 @@ internal sealed class LocalPipeline : IAsyncDisposable
         // Stored state remembers the last sequence number applied per partition, so this run's numbers must start
         // above any earlier run's: start from the wall-clock time (in microseconds), which only grows between runs.
         var sequenceBase = io.Context.Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-        return ([.. Enumerable.Range(0, partitions).Select(p => (IStateStore)new PartitionScopedStateStore(store, p, partitions))], sequenceBase);
+        return (PartitionedProcessor.ScopedStores(store, partitions), sequenceBase);
     }
 
     private IAlertSink CreateSinks(SinkSettings settings, CliIo io)
     {
         var sinks = new List<IAlertSink>();
         var descriptions = new List<string>();
+        if (settings.Console)
+        {
+            sinks.Add(new ConsoleAlertSink(io.Stdout, io.Color));
+            descriptions.Add("console");
+        }
+
         foreach (var kind in settings.Kinds)
         {
             switch (kind)
             {
-                case "console":
-                    sinks.Add(new ConsoleAlertSink(io.Stdout, io.Color));
-                    descriptions.Add("console");
-                    break;
-                case "jsonl":
+                case AlertSinkKind.Jsonl:
                     JsonLinesAlertSink file;
                     try
                     {
@@ -167,19 +172,19 @@ internal sealed class LocalPipeline : IAsyncDisposable
                     sinks.Add(file);
                     descriptions.Add($"jsonl ({settings.JsonLinesPath})");
                     break;
-                case "webhook":
+                case AlertSinkKind.Webhook:
                     var url = settings.WebhookUrl ?? throw new UserErrorException("--sink webhook needs --webhook-url URL");
                     sinks.Add(new WebhookAlertSink(_http!, url,
                         new WebhookAlertSinkOptions { MaxAttempts = settings.WebhookAttempts, InitialDelay = settings.WebhookBackoff }, io.Context.Time));
                     descriptions.Add($"webhook ({url})");
                     break;
-                case "eventgrid":
+                case AlertSinkKind.EventGrid:
                     var topic = settings.EventGridEndpoint ?? throw new UserErrorException("--sink eventgrid needs --eventgrid-endpoint URL");
                     sinks.Add(new EventGridAlertSink(topic, AzureCredentials.Create(settings.ClientId)));
                     descriptions.Add($"eventgrid ({topic})");
                     break;
                 default:
-                    throw new UserErrorException($"unknown sink '{kind}'");
+                    throw new UserErrorException($"the {kind.ToString().ToLowerInvariant()} sink is not available in the CLI");
             }
         }
 
@@ -191,23 +196,5 @@ internal sealed class LocalPipeline : IAsyncDisposable
     {
         var end = text.IndexOfAny(['\r', '\n']);
         return end < 0 ? text : text[..end];
-    }
-}
-
-/// <summary>
-/// A shared state store seen by one virtual partition: the Sweep's due keys are filtered to the keys that hash to it,
-/// so two partitions never advance the same key.
-/// </summary>
-internal sealed class PartitionScopedStateStore(IStateStore inner, int partition, int partitions) : IStateStore
-{
-    public Task<IReadOnlyDictionary<string, StoredState>> LoadAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
-        inner.LoadAsync(keys, cancellationToken);
-
-    public Task<string> SaveAsync(StateWrite write, CancellationToken cancellationToken = default) => inner.SaveAsync(write, cancellationToken);
-
-    public async Task<IReadOnlyList<string>> GetDueKeysAsync(DateTimeOffset asOf, int maxKeys, CancellationToken cancellationToken = default)
-    {
-        var due = await inner.GetDueKeysAsync(asOf, maxKeys, cancellationToken).ConfigureAwait(false);
-        return partitions == 1 ? due : [.. due.Where(k => Partitioner.PartitionOf(k, partitions) == partition)];
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Core.Events;
+using Pipeline.Hosting;
 using Pipeline.Local;
 
 namespace Pipeline.Cli;
@@ -56,10 +57,9 @@ internal static class ReplayCommand
         await using var streamScope = stream;
         var stopwatch = Stopwatch.StartNew();
         io.Stdout.WriteLine(Invariant($"pipeline replay: {path} with {rules.Rules.Count} rules from {rulesPath} (version {rules.Version})"));
-        var kinds = print ? new[] { "console", "jsonl" } : ["jsonl"];
-        var sinks = new SinkSettings(kinds, output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
+        var sinks = new SinkSettings(Console: print, [AlertSinkKind.Jsonl], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
         var deadLetters = new JsonLinesDeadLetterStore(deadLetterPath);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, partitions, new StateSettings("memory", null, null, null, "clistate"), sinks,
+        await using var pipeline = await LocalPipeline.CreateAsync(rules, partitions, new StateSettings(StateKind.Memory, null, null, null, "clistate"), sinks,
             deadLetters, environment, parallel: false, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         var progress = io.Context.StderrIsTerminal ? new ProgressBar(io.Stderr, stream.Length) : null;
@@ -96,7 +96,7 @@ internal static class ReplayCommand
             bad.Clear();
             batchStart = null;
             batchMax = DateTimeOffset.MinValue;
-            progress?.Report(reader.Position, ingress.Totals().Events);
+            progress?.Report(reader.Position, ingress.Totals().Events.Received);
         }
 
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)

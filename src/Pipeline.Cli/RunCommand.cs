@@ -3,6 +3,7 @@ using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
+using Pipeline.Hosting;
 using Pipeline.Local;
 
 namespace Pipeline.Cli;
@@ -61,10 +62,10 @@ internal static class RunCommand
                 throw new UserErrorException("--file is read only with --source file");
             }
 
-            var stateKind = CliOptions.ValueOr(parse, state, ["memory"])[0];
+            var stateKind = Enum.Parse<StateKind>(CliOptions.ValueOr(parse, state, ["memory"])[0], ignoreCase: true);
             var connection = parse.GetValue(tablesConnection);
             var uri = parse.GetValue(tablesUri);
-            if (stateKind == "tables" && connection is null && uri is null)
+            if (stateKind == StateKind.Tables && connection is null && uri is null)
             {
                 throw new UserErrorException("--state tables needs --tables-uri URI (Azure, signed in) or --tables-connection STRING (Azurite)");
             }
@@ -76,6 +77,7 @@ internal static class RunCommand
                 throw new UserErrorException($"--state-table: '{table}' must be 3 to 54 letters and digits, starting with a letter");
             }
 
+            var sinkNames = CliOptions.ValueOr(parse, sinks, ["console", "jsonl"]);
             var settings = new RunSettings
             {
                 Rules = parse.GetValue(rules),
@@ -84,7 +86,7 @@ internal static class RunCommand
                 HttpPort = parse.GetValue(httpPort),
                 MaxBodyBytes = parse.GetValue(maxBody),
                 State = new StateSettings(stateKind, uri, connection, parse.GetValue(clientId), table),
-                Sinks = new SinkSettings(CliOptions.ValueOr(parse, sinks, ["console", "jsonl"]), parse.GetValue(output) ?? "alerts.jsonl", AppendJsonLines: true,
+                Sinks = new SinkSettings(sinkNames.Contains("console"), [.. sinkNames.Where(k => k != "console").Select(k => Enum.Parse<AlertSinkKind>(k, ignoreCase: true))], parse.GetValue(output) ?? "alerts.jsonl", AppendJsonLines: true,
                     parse.GetValue(webhook), parse.GetValue(webhookAttempts), parse.GetValue(webhookBackoff) ?? TimeSpan.FromMilliseconds(500),
                     parse.GetValue(eventGrid), parse.GetValue(clientId)),
                 DeadLetters = parse.GetValue(deadLetters) ?? "dead-letters.jsonl",
@@ -233,7 +235,7 @@ internal static class RunCommand
             // The summary still matters when the last flush fails (a state store that went away).
             failure = ex;
         }
-        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == "tables", deadLetters.Written > 0 ? s.DeadLetters : null);
+        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == StateKind.Tables, deadLetters.Written > 0 ? s.DeadLetters : null);
         if (failure is not null)
         {
             throw failure is UserErrorException ? failure : new InvalidOperationException($"the run stopped: {failure.Message}", failure);

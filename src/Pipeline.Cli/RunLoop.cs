@@ -1,3 +1,5 @@
+using Pipeline.Core.Processing;
+
 namespace Pipeline.Cli;
 
 /// <summary>
@@ -7,7 +9,7 @@ namespace Pipeline.Cli;
 /// </summary>
 internal static class RunLoop
 {
-    public static async Task RunAsync(Ingress ingress, IRunClock clock, SimulatedFeed? sim, TimeSpan sweepEvery,
+    public static async Task RunAsync(PartitionedProcessor ingress, IRunClock clock, SimulatedFeed? sim, TimeSpan sweepEvery,
         DateTimeOffset? stopAt, Task stopWhen, CancellationToken cancellationToken)
     {
         // The first sweep is at the start, so keys watched before their first event start their silence then.

@@ -1,4 +1,5 @@
 using System.Globalization;
+using Pipeline.Core.Processing;
 
 namespace Pipeline.Cli;
 
@@ -10,12 +11,14 @@ internal static class Summary
         var seconds = Math.Max(elapsed.TotalSeconds, 0.001);
         output.WriteLine();
         output.WriteLine("Summary");
-        output.WriteLine(Row("events", Invariant($"{t.Events:N0} in {elapsed.TotalSeconds:0.0} s ({t.Events / seconds:N0} events/s); {t.Applied:N0} applied")));
-        output.WriteLine(Row("alerts", Invariant($"{t.AlertsDelivered:N0} delivered: {t.Fired:N0} fired, {t.Resolved:N0} resolved, {t.Escalated:N0} escalated, {t.Deescalated:N0} de-escalated, {t.Amended:N0} amended")));
-        output.WriteLine(Row("late", Invariant($"{t.Late:N0}")));
-        output.WriteLine(Row("duplicates", Invariant($"{t.Duplicates:N0}")));
+        var e = t.Events;
+        output.WriteLine(Row("events", Invariant($"{e.Received:N0} in {elapsed.TotalSeconds:0.0} s ({e.Received / seconds:N0} events/s); {e.Applied:N0} applied")));
+        output.WriteLine(Row("accounting", e.Identity()));
+        output.WriteLine(Row("alerts", Invariant($"{t.Published:N0} delivered: {t.Fired:N0} fired, {t.Resolved:N0} resolved, {t.Escalated:N0} escalated, {t.Deescalated:N0} de-escalated, {t.Amended:N0} amended")));
+        output.WriteLine(Row("late", Invariant($"{e.Late:N0}")));
+        output.WriteLine(Row("duplicates", Invariant($"{e.Duplicates:N0}")));
         var where = deadLetterPath is null ? string.Empty : $" (in {deadLetterPath})";
-        output.WriteLine(Row("dead letters", Invariant($"{t.AllDeadLetters:N0}: {t.Rejected + t.Malformed:N0} malformed, {t.Quarantined:N0} future-dated, {t.LateDeadLettered:N0} late") + where));
+        output.WriteLine(Row("dead letters", Invariant($"{e.DeadLettered:N0}: {e.Malformed:N0} malformed, {e.Quarantined:N0} future-dated, {e.LateDeadLettered:N0} late") + where));
         if (pendingAlerts > 0)
         {
             output.WriteLine(Row("undelivered", Invariant($"{pendingAlerts:N0} alert(s) still in outboxes after the final retry") +

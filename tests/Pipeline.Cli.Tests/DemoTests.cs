@@ -1,4 +1,3 @@
-using Pipeline.Cli.Tests.Local;
 using Pipeline.Core.Alerts;
 using Pipeline.Local;
 

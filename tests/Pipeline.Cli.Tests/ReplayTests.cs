@@ -1,5 +1,4 @@
 using System.Text;
-using Pipeline.Cli.Tests.Local;
 using Pipeline.Core.Alerts;
 using Pipeline.Local;
 
@@ -100,5 +99,8 @@ public sealed class ReplayTests
         Assert.StartsWith("NoNumericMetric: line 4: ", letters[1].Detail, StringComparison.Ordinal);
         Assert.Contains("  events        4 in ", replay.Stdout, StringComparison.Ordinal);
         Assert.Contains("  dead letters  2: 2 malformed", replay.Stdout, StringComparison.Ordinal);
+
+        // Every line is accounted for once: the blank line is no event, two decode, two are dead-lettered.
+        Assert.Contains("  accounting    in 4 = applied 2 + duplicate 0 + late 0 + dead-lettered 2 + quarantined 0", replay.Stdout, StringComparison.Ordinal);
     }
 }

@@ -1,4 +1,3 @@
-using Pipeline.Cli.Tests.Local;
 
 namespace Pipeline.Cli.Tests;
 

@@ -1,7 +1,6 @@
 using System.Net;
 using System.Text;
 using System.Text.Json;
-using Pipeline.Cli.Tests.Local;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.State;
 using Pipeline.Local;
@@ -128,6 +127,7 @@ public sealed class RunHttpTests
         Assert.Contains("  events        6 in ", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("  alerts        2 delivered: 1 fired, 1 resolved,", result.Stdout, StringComparison.Ordinal);
         Assert.Contains("  dead letters  2: 2 malformed, 0 future-dated, 0 late", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("  accounting    in 6 = applied 4 + duplicate 0 + late 0 + dead-lettered 2 + quarantined 0", result.Stdout, StringComparison.Ordinal);
     }
 
     [Fact]

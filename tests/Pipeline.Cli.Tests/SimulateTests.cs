@@ -1,5 +1,4 @@
 using System.Text.Json;
-using Pipeline.Cli.Tests.Local;
 
 namespace Pipeline.Cli.Tests;
 

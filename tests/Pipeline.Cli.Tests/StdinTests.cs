@@ -1,5 +1,4 @@
 using System.Text;
-using Pipeline.Cli.Tests.Local;
 using Pipeline.Core.Alerts;
 using Pipeline.Local;
 

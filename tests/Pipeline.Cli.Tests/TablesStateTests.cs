@@ -1,6 +1,5 @@
 using System.Text;
 using Pipeline.Azure.Tests.Testing;
-using Pipeline.Cli.Tests.Local;
 using Pipeline.Conformance;
 using Pipeline.Core.Alerts;
 using Pipeline.Local;

@@ -6,6 +6,7 @@ using Microsoft.Extensions.Time.Testing;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
+using Pipeline.Hosting;
 
 namespace Pipeline.Functions.Tests;
 

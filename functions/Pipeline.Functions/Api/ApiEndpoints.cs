@@ -170,7 +170,7 @@ internal static partial class ApiEndpoints
         var ready = runtime.Current;
         var response = ready is null
             ? new HealthResponse(runtime.Status, runtime.Error, null, null, null, null)
-            : new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version, ready.Components.Description, ready.Processor.Totals);
+            : new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version, ready.Components.Description, HealthTotals.From(ready.Processor.Totals));
         await WriteJsonAsync(context, ready is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK, response,
             s_json.HealthResponse).ConfigureAwait(false);
     }

@@ -24,7 +24,21 @@ public sealed record HealthResponse(
     string? Environment,
     string? RulesVersion,
     IReadOnlyDictionary<string, string>? Ports,
-    ProcessorTotals? Totals);
+    HealthTotals? Totals);
+
+/// <summary>The processor's totals since it started.</summary>
+public sealed record HealthTotals(
+    long Received, long Applied, long Malformed, long Duplicates, long Late, long Quarantined, long DeadLettered,
+    long Published, long Fired, long Resolved, long Escalated, long Deescalated, long Amended, long PublishFailures)
+{
+    public static HealthTotals From(RunTotals t)
+    {
+        ArgumentNullException.ThrowIfNull(t);
+        var e = t.Events;
+        return new(e.Received, e.Applied, e.Malformed, e.Duplicates, e.Late, e.Quarantined, e.DeadLettered,
+            t.Published, t.Fired, t.Resolved, t.Escalated, t.Deescalated, t.Amended, t.PublishFailures);
+    }
+}
 
 public sealed record ErrorResponse(string Error);
 

@@ -44,11 +44,10 @@ public sealed class KeyEngine
     }
 
     /// <summary>Applies a key's events (arrival order) and then advances it to <paramref name="processingTime"/>.</summary>
-    public void Apply(KeyState state, IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, ApplyCounters counters, List<DeadLetter> deadLetters)
+    public void Apply(KeyState state, IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, ref Dispositions counters, List<DeadLetter> deadLetters)
     {
         ArgumentNullException.ThrowIfNull(state);
         ArgumentNullException.ThrowIfNull(events);
-        ArgumentNullException.ThrowIfNull(counters);
         ArgumentNullException.ThrowIfNull(deadLetters);
         Bind(state);
         _ctx.Begin(state);

@@ -31,6 +31,9 @@ public sealed class PartitionProcessor : IDisposable
     private readonly HashSet<string> _expectedEnsured = new(StringComparer.Ordinal);
     private KeyEngine _engine;
 
+    // Replaced (never mutated) under the gate, so readers on other threads see a consistent snapshot.
+    private RunTotals _totals = RunTotals.Zero;
+
     // Call counter: the cache's clock for least-recently-used eviction.
     private long _calls;
 
@@ -53,8 +56,8 @@ public sealed class PartitionProcessor : IDisposable
     /// <summary>Keys currently held in memory.</summary>
     public int CachedKeys => _cache.Count;
 
-    /// <summary>Totals since this processor started.</summary>
-    public ProcessorTotals Totals { get; } = new();
+    /// <summary>Totals since this processor started (a snapshot; safe to read from any thread).</summary>
+    public RunTotals Totals => Volatile.Read(ref _totals);
 
     /// <summary>Replaces the active rules from the next call on. State of rules whose definition is unchanged is kept.</summary>
     public async Task ReplaceRulesAsync(RuleSet rules, CancellationToken cancellationToken = default)
@@ -101,8 +104,8 @@ public sealed class PartitionProcessor : IDisposable
             }
 
             var result = await ProcessDecodedAsync(decoded, processingTime, cancellationToken).ConfigureAwait(false);
-            result = result with { Received = events.Count, Malformed = rejected.Count };
-            Totals.Add(result);
+            result = result with { Dispositions = result.Dispositions with { Received = events.Count, Malformed = rejected.Count } };
+            Count(result);
             return result;
         }
         finally
@@ -119,8 +122,8 @@ public sealed class PartitionProcessor : IDisposable
         try
         {
             var result = await ProcessDecodedAsync(events, processingTime, cancellationToken).ConfigureAwait(false);
-            result = result with { Received = events.Count };
-            Totals.Add(result);
+            result = result with { Dispositions = result.Dispositions with { Received = events.Count } };
+            Count(result);
             return result;
         }
         finally
@@ -157,7 +160,7 @@ public sealed class PartitionProcessor : IDisposable
             var work = due.ToDictionary(k => k, _ => (IReadOnlyList<Telemetry>)[], StringComparer.Ordinal);
             var result = await RunAsync(work, processingTime, createMissing: create, cancellationToken).ConfigureAwait(false);
             _expectedEnsured.UnionWith(create);
-            Totals.Add(result);
+            Count(result);
             return result;
         }
         finally
@@ -214,7 +217,7 @@ public sealed class PartitionProcessor : IDisposable
     private async Task<BatchResult> RunAsync(Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
         IReadOnlyCollection<string>? createMissing, CancellationToken cancellationToken)
     {
-        var counters = new ApplyCounters();
+        var counters = default(Dispositions);
         var deadLetters = new List<DeadLetter>();
         var call = ++_calls;
         await EnsureLoadedAsync(work.Keys, forceReload: null, cancellationToken).ConfigureAwait(false);
@@ -233,7 +236,7 @@ public sealed class PartitionProcessor : IDisposable
                 _cache[key] = cached;
             }
 
-            _engine.Apply(cached.State, keyEvents, processingTime, counters, deadLetters);
+            _engine.Apply(cached.State, keyEvents, processingTime, ref counters, deadLetters);
             cached.LastUsed = call;
             touched.Add(key);
         }
@@ -243,7 +246,7 @@ public sealed class PartitionProcessor : IDisposable
             await _deadLetters.AddAsync(deadLetters, cancellationToken).ConfigureAwait(false);
         }
 
-        var conflicts = await PersistAsync(touched, work, processingTime, counters, deadLetters, cancellationToken).ConfigureAwait(false);
+        var conflicts = await PersistAsync(touched, work, processingTime, cancellationToken).ConfigureAwait(false);
         var (published, error) = await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false);
         var writes = touched.Count;
         if (published.Count > 0)
@@ -251,7 +254,7 @@ public sealed class PartitionProcessor : IDisposable
             // Clear the published alerts from the stored outboxes now rather than with the next batch, so a
             // restart does not republish them (republishing would still be harmless: ids are stable).
             var cleared = touched.Where(k => _cache[k].Dirty).ToList();
-            conflicts += await PersistAsync(cleared, work, processingTime, counters, deadLetters, cancellationToken).ConfigureAwait(false);
+            conflicts += await PersistAsync(cleared, work, processingTime, cancellationToken).ConfigureAwait(false);
             writes += cleared.Count;
         }
 
@@ -273,13 +276,7 @@ public sealed class PartitionProcessor : IDisposable
         EvictIfNeeded(call);
         return new BatchResult
         {
-            Applied = counters.Applied,
-            Duplicates = counters.Duplicates,
-            LateDropped = counters.LateDropped,
-            LateDeadLettered = counters.LateDeadLettered,
-            LateAdjusted = counters.LateAdjusted,
-            LateAccepted = counters.LateAccepted,
-            Quarantined = counters.Quarantined,
+            Dispositions = counters,
             Keys = touched.Count,
             StateWrites = writes,
             Conflicts = conflicts,
@@ -313,7 +310,7 @@ public sealed class PartitionProcessor : IDisposable
 
     /// <summary>Writes the touched keys with their ETags; on a conflict reloads that key and re-applies its events.</summary>
     private async Task<int> PersistAsync(List<string> keys, Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
-        ApplyCounters counters, List<DeadLetter> deadLetters, CancellationToken cancellationToken)
+        CancellationToken cancellationToken)
     {
         var conflicts = 0;
         var pending = keys;
@@ -386,7 +383,8 @@ public sealed class PartitionProcessor : IDisposable
                 }
 
                 // Counters and dead letters of the first apply stand; this one only rebuilds the state.
-                _engine.Apply(cached.State, work.TryGetValue(key, out var evs) ? evs : [], processingTime, new ApplyCounters(), []);
+                var ignored = default(Dispositions);
+                _engine.Apply(cached.State, work.TryGetValue(key, out var evs) ? evs : [], processingTime, ref ignored, []);
             }
 
             pending = [.. reload];
@@ -451,6 +449,8 @@ public sealed class PartitionProcessor : IDisposable
     }
 
     public void Dispose() => _gate.Dispose();
+
+    private void Count(BatchResult result) => Volatile.Write(ref _totals, _totals + RunTotals.Of(result));
 
     /// <summary>Drops the least recently used clean keys (persisted, nothing to publish) once the cache is over its bound.</summary>
     private void EvictIfNeeded(long call)

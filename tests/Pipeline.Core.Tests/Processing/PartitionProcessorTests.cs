@@ -70,9 +70,9 @@ public sealed class PartitionProcessorTests
             Reading("d1", 10, 85, 5),
         ], Timeline.At(10));
 
-        Assert.Equal(5, result.Received);
-        Assert.Equal(2, result.Applied);
-        Assert.Equal(3, result.Malformed);
+        Assert.Equal(5, result.Dispositions.Received);
+        Assert.Equal(2, result.Dispositions.Applied);
+        Assert.Equal(3, result.Dispositions.Malformed);
         AssertEveryEventAccountedFor(result);
         Assert.Equal(["Fired hot d1 00:00:10 warning"], sink.Published.Select(Timeline.Line));
 
@@ -154,8 +154,8 @@ public sealed class PartitionProcessorTests
         var snapshot = (await store.LoadAsync(["d1"]))["d1"].Snapshot.ToArray();
         var again = await processor.ProcessAsync(batch, Timeline.At(10));
 
-        Assert.Equal(3, again.Duplicates);
-        Assert.Equal(0, again.Applied);
+        Assert.Equal(3, again.Dispositions.Duplicates);
+        Assert.Equal(0, again.Dispositions.Applied);
         Assert.Empty(again.Published);
         Assert.Equal(3, sink.Published.Count);
         Assert.Equal(3, sink.Published.Select(a => a.Id).Distinct().Count());
@@ -248,7 +248,7 @@ public sealed class PartitionProcessorTests
         var redelivered = await processor.ProcessAsync([Reading("d1", 0, 85, 1)], Timeline.At(3));
         var next = await processor.ProcessAsync([Reading("d1", 10, 70, 4)], Timeline.At(10));
 
-        Assert.Equal(1, redelivered.Duplicates); // the reloaded state remembers the applied position
+        Assert.Equal(1, redelivered.Dispositions.Duplicates); // the reloaded state remembers the applied position
         Assert.Equal(["Fired hot d1 00:00:00 warning", "Resolved hot d1 00:00:10 warning"], sink.Published.Select(Timeline.Line));
         Assert.Equal(sink.Published[0].Data.EpisodeId, sink.Published[1].Data.EpisodeId); // the episode survived eviction
         Assert.Equal(0, next.Conflicts);
@@ -296,8 +296,11 @@ public sealed class PartitionProcessorTests
         Assert.Equal(alerts.Select(a => a.Id), bySize.SelectMany(b => b).Select(a => a.Id));
     }
 
-    private static void AssertEveryEventAccountedFor(BatchResult r) =>
-        Assert.Equal(r.Received, r.Applied + r.Duplicates + r.LateDropped + r.LateDeadLettered + r.Malformed + r.Quarantined);
+    private static void AssertEveryEventAccountedFor(BatchResult r)
+    {
+        var d = r.Dispositions;
+        Assert.Equal(d.Received, d.Applied + d.Duplicates + d.LateDropped + d.LateDeadLettered + d.Malformed + d.Quarantined);
+    }
 
     [Fact]
     public async Task Every_event_is_counted_in_exactly_one_disposition_per_batch_and_per_run()
@@ -318,12 +321,12 @@ public sealed class PartitionProcessorTests
         var second = await processor.ProcessAsync([Reading("d1", 110, 85, 7), Reading("d1", 105, 85, 8)], Timeline.At(110));
         var swept = await processor.SweepAsync(Timeline.At(400));
 
-        Assert.Equal((7, 2, 1, 2, 1, 1), (first.Received, first.Applied, first.Malformed, first.LateDropped, first.Quarantined, first.Duplicates));
-        Assert.Equal((2, 1, 1), (second.Received, second.Applied, second.LateDropped));
+        Assert.Equal((7L, 2L, 1L, 2L, 1L, 1L), (first.Dispositions.Received, first.Dispositions.Applied, first.Dispositions.Malformed, first.Dispositions.LateDropped, first.Dispositions.Quarantined, first.Dispositions.Duplicates));
+        Assert.Equal((2L, 1L, 1L), (second.Dispositions.Received, second.Dispositions.Applied, second.Dispositions.LateDropped));
         AssertEveryEventAccountedFor(first);
         AssertEveryEventAccountedFor(second);
         AssertEveryEventAccountedFor(swept);
-        var t = processor.Totals;
+        var t = processor.Totals.Events;
         Assert.Equal(9, t.Received);
         Assert.Equal(t.Received, t.Applied + t.Duplicates + t.Late + t.Malformed + t.Quarantined); // no event was adjusted here
         Assert.Equal(2, (await deadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10)).Count); // malformed + quarantined

@@ -56,7 +56,7 @@ public sealed class BatchingProperties
         return events;
     }
 
-    private sealed record Outcome(List<string> Alerts, List<string> DeadLetters, ApplyCounters Counters);
+    private sealed record Outcome(List<string> Alerts, List<string> DeadLetters, Dispositions Counters);
 
     /// <summary>Applies the stream cut at <paramref name="cuts"/>; every call at one processing time, so only event time moves.</summary>
     private static Outcome Run(RuleSet rules, List<Telemetry> stream, HashSet<int> cuts)
@@ -64,7 +64,7 @@ public sealed class BatchingProperties
         var engine = new KeyEngine(CompiledRules.Compile(rules, "prop"));
         var at = Timeline.At(3600);
         var states = new Dictionary<string, KeyState>(StringComparer.Ordinal);
-        var counters = new ApplyCounters();
+        var counters = new Dispositions();
         var deadLetters = new List<DeadLetter>();
         var alerts = new List<string>();
         var batch = new List<Telemetry>();
@@ -80,7 +80,7 @@ public sealed class BatchingProperties
                     }
 
                     var before = state.Outbox.Count;
-                    engine.Apply(state, group.ToList(), at, counters, deadLetters);
+                    engine.Apply(state, group.ToList(), at, ref counters, deadLetters);
                     alerts.AddRange(state.Outbox.Skip(before).Select(a => $"{a.Data.Key} {a.Id} {Timeline.Line(a)} {a.Data.Value}"));
                 }
 
@@ -98,7 +98,7 @@ public sealed class BatchingProperties
         return new Outcome(perKey, [.. deadLetters.Select(d => d.Id).Order(StringComparer.Ordinal)], counters);
     }
 
-    private static (int, int, int, int, int, int, int) Counts(ApplyCounters c) =>
+    private static (long, long, long, long, long, long, long) Counts(Dispositions c) =>
         (c.Applied, c.Duplicates, c.LateAccepted, c.LateDropped, c.LateDeadLettered, c.LateAdjusted, c.Quarantined);
 
     [Property(MaxTest = 80)]

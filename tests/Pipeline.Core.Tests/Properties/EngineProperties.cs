@@ -71,7 +71,8 @@ public sealed class EngineProperties
             }
 
             var before = state.Outbox.Count;
-            engine.Apply(state, events, at, new ApplyCounters(), new List<DeadLetter>());
+            var ignored = default(Dispositions);
+            engine.Apply(state, events, at, ref ignored, new List<DeadLetter>());
             alerts.AddRange(state.Outbox.Skip(before).Select(a => a.Id + " " + Timeline.Line(a)));
         }
 
@@ -136,9 +137,10 @@ public sealed class EngineProperties
         var events = WithArrivalSequence(Scenario(seed).Where(e => e.Key == "a").OrderBy(e => e.Timestamp));
         var half = events.Count / 2;
         var original = engine.NewState("a", events[0].Timestamp);
+        var ignored = default(Dispositions);
         foreach (var e in events.Take(half))
         {
-            engine.Apply(original, [e], e.Timestamp, new ApplyCounters(), []);
+            engine.Apply(original, [e], e.Timestamp, ref ignored, []);
         }
 
         var bytes = KeyStateSerializer.Write(original);
@@ -147,8 +149,8 @@ public sealed class EngineProperties
 
         foreach (var e in events.Skip(half))
         {
-            engine.Apply(original, [e], e.Timestamp, new ApplyCounters(), []);
-            engine.Apply(restored, [e], e.Timestamp, new ApplyCounters(), []);
+            engine.Apply(original, [e], e.Timestamp, ref ignored, []);
+            engine.Apply(restored, [e], e.Timestamp, ref ignored, []);
         }
 
         return bytes.AsSpan().SequenceEqual(again)

@@ -24,7 +24,9 @@ internal sealed class Timeline
         _engine = new KeyEngine(CompiledRules.Compile(rules, environment));
     }
 
-    public ApplyCounters Counters { get; } = new();
+    private Dispositions _counters;
+
+    public Dispositions Counters => _counters;
 
     public List<DeadLetter> DeadLetters { get; } = [];
 
@@ -59,7 +61,7 @@ internal sealed class Timeline
         {
             var state = StateFor(group.Key, arrival);
             var before = state.Outbox.Count;
-            _engine.Apply(state, group.ToList(), arrival, Counters, DeadLetters);
+            _engine.Apply(state, group.ToList(), arrival, ref _counters, DeadLetters);
             Alerts.AddRange(state.Outbox.Skip(before));
         }
 
@@ -73,7 +75,7 @@ internal sealed class Timeline
         {
             var state = StateFor(key, At(seconds));
             var before = state.Outbox.Count;
-            _engine.Apply(state, [], At(seconds), Counters, DeadLetters);
+            _engine.Apply(state, [], At(seconds), ref _counters, DeadLetters);
             Alerts.AddRange(state.Outbox.Skip(before));
         }
 

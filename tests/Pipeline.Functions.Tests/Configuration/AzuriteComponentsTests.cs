@@ -4,6 +4,7 @@ using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
 using Pipeline.Azure.Tests.Testing;
+using Pipeline.Hosting;
 
 namespace Pipeline.Functions.Tests.Configuration;
 
@@ -19,7 +20,7 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
     {
         var rules = Path.Combine(_folder.FullName, "rules.yaml");
         File.WriteAllText(rules, TestHandler.HotRules);
-        var settings = PipelineSettings.From(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        var options = PipelineConfiguration.Read(new ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
         {
             ["Pipeline:Environment"] = "azurite",
             ["Pipeline:State:Kind"] = "tables",
@@ -29,7 +30,7 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
             ["Pipeline:Rules:Path"] = rules,
             ["Pipeline:Storage:ConnectionString"] = azurite.ConnectionString,
         }).Build());
-        return ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
+        return PipelineComponentsFactory.CreateAsync(options, TimeProvider.System, CancellationToken.None);
     }
 
     private static async Task<JsonElement> GetAsync(TestHandler handler, string path)

@@ -3,6 +3,7 @@ using System.Text;
 using System.Text.Json;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.State;
+using Pipeline.Hosting;
 
 namespace Pipeline.Functions.Tests.Contract;
 

@@ -1,19 +1,22 @@
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
+using Pipeline.Hosting;
 using Pipeline.Local;
 
 namespace Pipeline.Functions.Tests.Configuration;
 
-public sealed class ComponentFactoryTests : IDisposable
+public sealed class PipelineOptionsTests : IDisposable
 {
     private readonly DirectoryInfo _folder = Directory.CreateTempSubdirectory("pipeline-settings-");
 
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private static PipelineSettings Settings(params (string Key, string Value)[] values) =>
-        PipelineSettings.From(new ConfigurationBuilder()
+    private static PipelineOptions Settings(params (string Key, string Value)[] values) =>
+        PipelineConfiguration.Read(new ConfigurationBuilder()
             .AddInMemoryCollection(values.Select(v => new KeyValuePair<string, string?>(v.Key, v.Value)))
             .Build());
 
@@ -33,11 +36,11 @@ public sealed class ComponentFactoryTests : IDisposable
             ("Pipeline:Rules:RefreshSeconds", "5"), ("AZURE_CLIENT_ID", "1b4e0f7a-0000-4000-8000-000000000001"));
 
         Assert.Equal("prod", settings.Environment);
-        Assert.Equal("tables", settings.StateKind);
-        Assert.Equal("https://acct.table.core.windows.net", settings.StateTableServiceUri);
-        Assert.Equal("eventgrid", settings.AlertsKind);
-        Assert.Equal("jsonl", settings.DeadLettersKind);
-        Assert.Equal(TimeSpan.FromSeconds(5), settings.RulesRefreshInterval);
+        Assert.Equal(StateKind.Tables, settings.State.Kind);
+        Assert.Equal(new Uri("https://acct.table.core.windows.net"), settings.State.TableServiceUri);
+        Assert.Equal([AlertSinkKind.EventGrid], settings.Alerts.Kinds);
+        Assert.Equal(DeadLetterKind.Jsonl, settings.DeadLetters.Kind);
+        Assert.Equal(TimeSpan.FromSeconds(5), settings.Rules.RefreshInterval);
         Assert.Equal("1b4e0f7a-0000-4000-8000-000000000001", settings.ClientId);
     }
 
@@ -46,8 +49,8 @@ public sealed class ComponentFactoryTests : IDisposable
     {
         var settings = Settings(("Pipeline:Alerts:Kind", ""), ("Pipeline:Storage:ConnectionString", ""), ("Pipeline:ClientId", ""));
 
-        Assert.Equal("jsonl", settings.AlertsKind);
-        Assert.Null(settings.StorageConnectionString);
+        Assert.Equal([AlertSinkKind.Jsonl], settings.Alerts.Kinds);
+        Assert.Null(settings.Storage.ConnectionString);
         Assert.Null(settings.ClientId);
     }
 
@@ -58,7 +61,7 @@ public sealed class ComponentFactoryTests : IDisposable
             ("Pipeline:Alerts:Path", Path.Combine(_folder.FullName, "a.jsonl")), ("Pipeline:DeadLetters:Path", Path.Combine(_folder.FullName, "d.jsonl")),
             ("Pipeline:Rules:Path", RulesFile()));
 
-        await using var components = await ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
+        await using var components = await PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
 
         Assert.IsType<MemoryStateStore>(components.State);
         Assert.IsType<MemoryAlertHistory>(components.History);
@@ -74,7 +77,7 @@ public sealed class ComponentFactoryTests : IDisposable
         var settings = Settings(("Pipeline:Alerts:Kind", "memory, jsonl"), ("Pipeline:Alerts:Path", Path.Combine(_folder.FullName, "a.jsonl")),
             ("Pipeline:DeadLetters:Kind", "memory"), ("Pipeline:Rules:Path", RulesFile()));
 
-        await using var components = await ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
+        await using var components = await PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
 
         var fanOut = Assert.IsType<FanOutAlertSink>(components.Alerts);
         Assert.IsType<MemoryAlertSink>(fanOut.Sinks[0]);
@@ -97,7 +100,7 @@ public sealed class ComponentFactoryTests : IDisposable
         };
         var settings = Settings([.. values.Select(v => (v.Key, v.Value))]);
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
 
         Assert.Equal(message, ex.Message);
     }
@@ -107,7 +110,7 @@ public sealed class ComponentFactoryTests : IDisposable
     {
         var settings = Settings(("Pipeline:State:Kind", "tables"), ("Pipeline:Rules:Path", RulesFile()));
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
 
         Assert.StartsWith("Pipeline__State__TableServiceUri must be the storage account's table endpoint", ex.Message, StringComparison.Ordinal);
     }
@@ -118,8 +121,23 @@ public sealed class ComponentFactoryTests : IDisposable
         var missing = Path.Combine(_folder.FullName, "nope.yaml");
         var settings = Settings(("Pipeline:Rules:Path", missing));
 
-        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => ComponentFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
+        var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
 
         Assert.Equal($"The rule file '{missing}' does not exist (Pipeline__Rules__Path).", ex.Message);
+    }
+
+    [Fact]
+    public void The_registration_refuses_a_bad_setting_and_names_it()
+    {
+        var services = new ServiceCollection();
+        services.AddPipeline(new ConfigurationBuilder()
+            .AddInMemoryCollection([new("Pipeline:State:Kind", "foo"), new("Pipeline:Rules:RefreshSeconds", "soon")])
+            .Build());
+        using var provider = services.BuildServiceProvider();
+
+        var ex = Assert.Throws<OptionsValidationException>(() => provider.GetRequiredService<IOptions<PipelineOptions>>().Value);
+
+        Assert.Equal(["Pipeline__State__Kind 'foo' is not one of: memory, tables.", "Pipeline__Rules__RefreshSeconds must be a number of seconds, not 'soon'."],
+            ex.Failures);
     }
 }

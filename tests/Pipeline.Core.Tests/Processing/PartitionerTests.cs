@@ -1,4 +1,6 @@
-namespace Pipeline.Cli.Tests;
+using Pipeline.Core.Processing;
+
+namespace Pipeline.Core.Tests.Processing;
 
 public sealed class PartitionerTests
 {

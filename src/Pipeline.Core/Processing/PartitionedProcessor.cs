@@ -1,20 +1,21 @@
 using System.Collections.Concurrent;
 using System.Globalization;
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
-using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Core.Processing;
 
 /// <summary>
-/// The front of a local pipeline: N virtual partitions, each a <see cref="PartitionProcessor"/>, sharing one alert
-/// sink and one dead-letter store. Events are routed by key hash and get their source position (partition, per-partition
-/// sequence number, enqueued time) here, as Event Hubs would give them, so the engine's idempotence and evidence work.
-/// Bodies that are not telemetry are dead-lettered here with the name of the source they came from.
+/// N virtual partitions, each a <see cref="PartitionProcessor"/>, sharing one alert sink and one dead-letter store, for
+/// sources that have no partitions of their own (files, stdin, HTTP bodies, a simulator). Events are routed by key hash
+/// (<see cref="Partitioner"/>) and get their source position (partition, per-partition sequence number, enqueued time)
+/// here, as Event Hubs would give them, so the engine's idempotence and evidence work. Bodies that are not telemetry are
+/// dead-lettered with the name of the source they came from and counted as malformed in <see cref="Totals"/>.
 /// </summary>
-internal sealed class Ingress : IDisposable
+public sealed class PartitionedProcessor : IDisposable
 {
     private readonly PartitionProcessor[] _partitions;
     private readonly SemaphoreSlim[] _gates;
@@ -26,13 +27,14 @@ internal sealed class Ingress : IDisposable
     private readonly ConcurrentDictionary<string, long> _sourceSequence = new(StringComparer.Ordinal);
     private readonly int[] _pendingAfterSweep;
     private readonly Lock _publishStateLock = new();
-    private long _rejected;
+    private readonly Lock _rejectedLock = new();
+    private Dispositions _rejected;
     private string? _lastPublishError;
 
     /// <param name="stores">The state store of each partition (the index is the partition).</param>
     /// <param name="parallel">Process partitions concurrently; false keeps the order of published alerts deterministic.</param>
     /// <param name="sequenceBase">First sequence number of every partition; persistent state needs numbers above any earlier run's.</param>
-    public Ingress(RuleSet rules, IReadOnlyList<IStateStore> stores, IAlertSink sink, IDeadLetterStore deadLetters,
+    public PartitionedProcessor(RuleSet rules, IReadOnlyList<IStateStore> stores, IAlertSink sink, IDeadLetterStore deadLetters,
         ProcessorOptions options, bool parallel, long sequenceBase)
     {
         ArgumentNullException.ThrowIfNull(rules);
@@ -62,9 +64,6 @@ internal sealed class Ingress : IDisposable
     /// <summary>Called with every alert delivered, in delivery order.</summary>
     public Action<IReadOnlyList<AlertEvent>>? Delivered { get; init; }
 
-    /// <summary>Bodies rejected by the decoder at this ingress.</summary>
-    public long Rejected => Interlocked.Read(ref _rejected);
-
     /// <summary>Decodes one body. Thread-safe.</summary>
     public bool TryDecode(ReadOnlyMemory<byte> body, out Telemetry? telemetry, out DecodeFailure failure)
     {
@@ -93,7 +92,10 @@ internal sealed class Ingress : IDisposable
         }
 
         await _deadLetters.AddAsync(letters, cancellationToken).ConfigureAwait(false);
-        Interlocked.Add(ref _rejected, rejected.Count);
+        lock (_rejectedLock)
+        {
+            _rejected += new Dispositions { Received = rejected.Count, Malformed = rejected.Count };
+        }
     }
 
     /// <summary>Routes decoded events to their partitions and processes them at <paramref name="processingTime"/>.</summary>
@@ -158,32 +160,16 @@ internal sealed class Ingress : IDisposable
             }
         });
 
-    /// <summary>The totals of every partition added up, plus the bodies rejected here.</summary>
+    /// <summary>The totals of every partition added up, plus the bodies rejected before reaching a partition.</summary>
     public RunTotals Totals()
     {
-        var t = new RunTotals { Rejected = Rejected };
-        foreach (var p in _partitions)
+        Dispositions rejected;
+        lock (_rejectedLock)
         {
-            var s = p.Totals;
-            t = t with
-            {
-                Received = t.Received + s.Received,
-                Applied = t.Applied + s.Applied,
-                Duplicates = t.Duplicates + s.Duplicates,
-                Malformed = t.Malformed + s.Malformed,
-                Late = t.Late + s.Late,
-                DeadLettered = t.DeadLettered + s.DeadLettered,
-                Quarantined = t.Quarantined + s.Quarantined,
-                Fired = t.Fired + s.Fired,
-                Resolved = t.Resolved + s.Resolved,
-                Escalated = t.Escalated + s.Escalated,
-                Deescalated = t.Deescalated + s.Deescalated,
-                Amended = t.Amended + s.Amended,
-                PublishFailures = t.PublishFailures + s.PublishFailures,
-            };
+            rejected = _rejected;
         }
 
-        return t;
+        return _partitions.Aggregate(new RunTotals { Events = rejected }, (total, p) => total + p.Totals);
     }
 
     /// <summary>Alerts still waiting in outboxes after the latest Sweep of each partition (delivery failed).</summary>
@@ -206,7 +192,7 @@ internal sealed class Ingress : IDisposable
     /// The rules one partition runs: a heartbeat's <c>expected</c> keys are watched only by the partition that owns
     /// them, or every partition would raise its own alert for a device that never reported.
     /// </summary>
-    internal static RuleSet RulesForPartition(RuleSet rules, int partition, int partitions)
+    public static RuleSet RulesForPartition(RuleSet rules, int partition, int partitions)
     {
         if (partitions == 1)
         {
@@ -264,35 +250,8 @@ internal sealed class Ingress : IDisposable
             PublishStateChanged?.Invoke(report);
         }
     }
-}
 
-/// <summary>Counters of a whole run, over all partitions.</summary>
-internal sealed record RunTotals
-{
-    public long Received { get; init; }
-    public long Applied { get; init; }
-    public long Duplicates { get; init; }
-
-    /// <summary>Malformed bodies dead-lettered by the partitions (those rejected at ingress are in <see cref="Rejected"/>).</summary>
-    public long Malformed { get; init; }
-    public long Late { get; init; }
-    public long DeadLettered { get; init; }
-    public long Quarantined { get; init; }
-    public long Rejected { get; init; }
-    public long Fired { get; init; }
-    public long Resolved { get; init; }
-    public long Escalated { get; init; }
-    public long Deescalated { get; init; }
-    public long Amended { get; init; }
-    public long PublishFailures { get; init; }
-
-    /// <summary>Every event offered to the pipeline, including bodies rejected before reaching a partition.</summary>
-    public long Events => Received + Rejected;
-
-    public long AlertsDelivered => Fired + Resolved + Escalated + Deescalated + Amended;
-
-    public long AllDeadLetters => DeadLettered + Rejected;
-
-    /// <summary>Late events kept as dead letters (the DeadLetter late policy).</summary>
-    public long LateDeadLettered => Math.Max(0, DeadLettered - Quarantined - Malformed);
+    /// <summary>Views of one shared store, one per partition, each seeing only its own keys in the Sweep.</summary>
+    public static IReadOnlyList<IStateStore> ScopedStores(IStateStore shared, int partitions) =>
+        [.. Enumerable.Range(0, partitions).Select(p => (IStateStore)new PartitionScopedStateStore(shared, p, partitions))];
 }

@@ -1,7 +1,7 @@
 using System.Threading.Channels;
 using Microsoft.Extensions.Time.Testing;
 
-namespace Pipeline.Cli.Tests;
+namespace Pipeline.Local.Tests;
 
 /// <summary>A fake clock that tells the test when code under test starts waiting, and for how long.</summary>
 internal sealed class TimerSignallingTimeProvider : FakeTimeProvider

@@ -2,7 +2,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
 
-namespace Pipeline.Functions;
+namespace Pipeline.Hosting;
 
 /// <summary>The ports the handler runs the partition processor over, chosen by configuration (or by a test).</summary>
 public sealed class PipelineComponents : IAsyncDisposable

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Core.Processing;
 
 /// <summary>
 /// Maps a key to one of N virtual partitions with 32-bit FNV-1a over the key's UTF-8 bytes: the same key lands on the

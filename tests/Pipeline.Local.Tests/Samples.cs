@@ -1,6 +1,6 @@
 using Pipeline.Core.Alerts;
 
-namespace Pipeline.Cli.Tests.Local;
+namespace Pipeline.Local.Tests;
 
 /// <summary>Hand-built alerts and a scratch directory for adapter tests.</summary>
 internal static class Samples

@@ -3,9 +3,9 @@ using System.Text.Json;
 using Pipeline.Core.Events;
 using Pipeline.Core.State;
 using Pipeline.Local;
-using static Pipeline.Cli.Tests.Local.Samples;
+using static Pipeline.Local.Tests.Samples;
 
-namespace Pipeline.Cli.Tests.Local;
+namespace Pipeline.Local.Tests;
 
 public sealed class JsonLinesDeadLetterStoreTests
 {

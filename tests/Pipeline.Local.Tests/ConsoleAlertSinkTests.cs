@@ -1,8 +1,8 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Local;
-using static Pipeline.Cli.Tests.Local.Samples;
+using static Pipeline.Local.Tests.Samples;
 
-namespace Pipeline.Cli.Tests.Local;
+namespace Pipeline.Local.Tests;
 
 public sealed class ConsoleAlertSinkTests
 {

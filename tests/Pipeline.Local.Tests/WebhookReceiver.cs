@@ -5,7 +5,7 @@ using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 
-namespace Pipeline.Cli.Tests.Local;
+namespace Pipeline.Local.Tests;
 
 /// <summary>
 /// A CloudEvents webhook endpoint on a free loopback port (real Kestrel) that answers 503 to the first

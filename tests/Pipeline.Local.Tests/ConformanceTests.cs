@@ -4,7 +4,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.State;
 using Pipeline.Local;
 
-namespace Pipeline.Cli.Tests.Local;
+namespace Pipeline.Local.Tests;
 
 public sealed class JsonLinesDeadLetterStoreConformanceTests : DeadLetterStoreConformance, IDisposable
 {

@@ -1,0 +1,149 @@
+using Azure.Core;
+using Microsoft.Extensions.Options;
+using Pipeline.Azure;
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Rules;
+using Pipeline.Core.State;
+using Pipeline.Local;
+
+namespace Pipeline.Hosting;
+
+/// <summary>Builds the ports <see cref="PipelineOptions"/> describe.</summary>
+public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options, TimeProvider time)
+{
+    public Task<PipelineComponents> CreateAsync(CancellationToken cancellationToken) => CreateAsync(options.Value, time, cancellationToken);
+
+    public static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(time);
+        PipelineConfiguration.ThrowIfInvalid(options);
+        var rulesText = File.Exists(options.Rules.Path)
+            ? await File.ReadAllTextAsync(options.Rules.Path, cancellationToken).ConfigureAwait(false)
+            : throw new InvalidOperationException($"The rule file '{options.Rules.Path}' does not exist (Pipeline__Rules__Path).");
+
+        // One credential for every Azure client, created only when a port needs it (memory/jsonl runs never do).
+        var credential = new Lazy<TokenCredential>(() => AzureCredentials.Create(options.ClientId));
+        var owned = new List<object>();
+        try
+        {
+            return await CreateAsync(options, time, rulesText, credential, owned, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // Files and clients opened before the failure are closed; the next invocation starts over.
+            foreach (var resource in owned)
+            {
+                (resource as IDisposable)?.Dispose();
+            }
+
+            throw;
+        }
+    }
+
+    private static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, string rulesText,
+        Lazy<TokenCredential> credential, List<object> owned, CancellationToken cancellationToken)
+    {
+        IStateStore state;
+        IAlertHistory history;
+        if (options.State.Kind == StateKind.Tables)
+        {
+            var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
+            var tableState = new TableStateStore(tables);
+            var tableHistory = new TableAlertHistory(tables);
+            await tableState.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            await tableHistory.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            state = tableState;
+            history = tableHistory;
+        }
+        else
+        {
+            state = new MemoryStateStore();
+            history = new MemoryAlertHistory();
+        }
+
+        IDeadLetterStore deadLetters;
+        switch (options.DeadLetters.Kind)
+        {
+            case DeadLetterKind.Jsonl:
+                deadLetters = Own(owned, new JsonLinesDeadLetterStore(options.DeadLetters.Path));
+                break;
+            case DeadLetterKind.Tables:
+                var tables = Storage(options, options.DeadLetters.TableServiceUri ?? options.State.TableServiceUri, null, credential).CreateTableServiceClient();
+                var tableDeadLetters = new TableDeadLetterStore(tables);
+                await tableDeadLetters.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+                deadLetters = tableDeadLetters;
+                break;
+            default:
+                deadLetters = new MemoryDeadLetterStore();
+                break;
+        }
+
+        var sinks = new List<IAlertSink>();
+        foreach (var kind in options.Alerts.Kinds)
+        {
+            sinks.Add(kind switch
+            {
+                AlertSinkKind.Jsonl => Own(owned, new JsonLinesAlertSink(options.Alerts.Path)),
+                AlertSinkKind.Webhook => new WebhookAlertSink(Own(owned, new HttpClient()), options.Alerts.WebhookUrl!, timeProvider: time),
+                AlertSinkKind.EventGrid => new EventGridAlertSink(options.Alerts.TopicEndpoint!, credential.Value),
+                _ => new MemoryAlertSink(),
+            });
+        }
+
+        IRuleStore rules;
+        if (options.Rules.Kind == RulesKind.Blob)
+        {
+            var blobRules = BlobRuleStore.Create(Storage(options, null, options.Rules.BlobServiceUri, credential).CreateBlobServiceClient());
+            await blobRules.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            rules = blobRules;
+        }
+        else
+        {
+            rules = new MemoryRuleStore();
+        }
+
+        // Alert history lives where state lives: the Api's alert list survives restarts exactly when state does.
+        var components = new PipelineComponents
+        {
+            State = state,
+            Alerts = sinks.Count == 1 ? sinks[0] : new FanOutAlertSink(sinks),
+            DeadLetters = deadLetters,
+            History = history,
+            Rules = rules,
+            DefaultRulesText = rulesText,
+            Environment = options.Environment,
+            RulesRefreshInterval = options.Rules.RefreshInterval,
+            Description = new Dictionary<string, string>(StringComparer.Ordinal)
+            {
+                ["state"] = Name(options.State.Kind),
+                ["history"] = Name(options.State.Kind),
+                ["deadLetters"] = Name(options.DeadLetters.Kind),
+                ["alerts"] = string.Join(",", options.Alerts.Kinds.Select(Name)),
+                ["rules"] = Name(options.Rules.Kind),
+            },
+        };
+        foreach (var resource in owned)
+        {
+            components.Own(resource);
+        }
+
+        return components;
+    }
+
+    private static string Name<TEnum>(TEnum kind)
+        where TEnum : struct, Enum => kind.ToString().ToLowerInvariant();
+
+    private static T Own<T>(List<object> owned, T resource)
+        where T : notnull
+    {
+        owned.Add(resource);
+        return resource;
+    }
+
+    /// <summary>Service URIs with the managed identity, or (local runs against Azurite only) a connection string.</summary>
+    private static TableStorageOptions Storage(PipelineOptions options, Uri? tableUri, Uri? blobUri, Lazy<TokenCredential> credential) =>
+        options.Storage.ConnectionString is { } connectionString
+            ? new TableStorageOptions { ConnectionString = connectionString }
+            : new TableStorageOptions { TableServiceUri = tableUri, BlobServiceUri = blobUri, Credential = credential.Value };
+}

@@ -1,0 +1,110 @@
+namespace Pipeline.Hosting;
+
+/// <summary>Where per-key state (and the alert history beside it) is kept.</summary>
+public enum StateKind
+{
+    Memory,
+    Tables,
+}
+
+/// <summary>Where alerts are delivered; several fan out.</summary>
+public enum AlertSinkKind
+{
+    Jsonl,
+    Memory,
+    EventGrid,
+    Webhook,
+}
+
+/// <summary>Where events that cannot be applied are kept.</summary>
+public enum DeadLetterKind
+{
+    Jsonl,
+    Memory,
+    Tables,
+}
+
+/// <summary>Where the active rules live.</summary>
+public enum RulesKind
+{
+    /// <summary>The rule file, replaced in memory by <c>PUT /api/rules</c>.</summary>
+    File,
+
+    /// <summary>A blob shared by all instances, seeded from the rule file.</summary>
+    Blob,
+}
+
+/// <summary>
+/// The pipeline's settings, the configuration section <c>Pipeline</c> (app settings <c>Pipeline__State__Kind</c>, …).
+/// With memory state and JSON Lines alerts and dead letters nothing touches Azure.
+/// </summary>
+public sealed class PipelineOptions
+{
+    public const string Section = "Pipeline";
+
+    /// <summary>Used in alert CloudEvent sources: <c>/pipeline/{environment}/rules/{ruleId}</c>.</summary>
+    public string Environment { get; set; } = "local";
+
+    public StateOptions State { get; } = new();
+
+    public AlertOptions Alerts { get; } = new();
+
+    public DeadLetterOptions DeadLetters { get; } = new();
+
+    public RulesOptions Rules { get; } = new();
+
+    public StorageOptions Storage { get; } = new();
+
+    /// <summary>Client id of the user-assigned managed identity (<c>AZURE_CLIENT_ID</c>).</summary>
+    public string? ClientId { get; set; }
+
+    /// <summary>Values the configuration held that are not what their setting accepts, each naming the setting.</summary>
+    internal List<string> Problems { get; } = [];
+}
+
+public sealed class StateOptions
+{
+    public StateKind Kind { get; set; } = StateKind.Memory;
+
+    public Uri? TableServiceUri { get; set; }
+}
+
+public sealed class AlertOptions
+{
+    public IList<AlertSinkKind> Kinds { get; } = [AlertSinkKind.Jsonl];
+
+    public string Path { get; set; } = "alerts.jsonl";
+
+    public Uri? TopicEndpoint { get; set; }
+
+    public Uri? WebhookUrl { get; set; }
+}
+
+public sealed class DeadLetterOptions
+{
+    public DeadLetterKind Kind { get; set; } = DeadLetterKind.Jsonl;
+
+    public string Path { get; set; } = "dead-letters.jsonl";
+
+    /// <summary>Defaults to the state's table endpoint.</summary>
+    public Uri? TableServiceUri { get; set; }
+}
+
+public sealed class RulesOptions
+{
+    public RulesKind Kind { get; set; } = RulesKind.File;
+
+    /// <summary>The rule file; also the seed of an empty blob rule store. Default: the copy shipped with the app.</summary>
+    public string Path { get; set; } = System.IO.Path.Combine(AppContext.BaseDirectory, "rules.yaml");
+
+    public Uri? BlobServiceUri { get; set; }
+
+    /// <summary>How often invocations check the rule store for rules another instance activated; zero never does.</summary>
+    public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class StorageOptions
+{
+    /// <summary>A storage connection string for local runs against Azurite (which has no Entra ID over HTTP); in Azure leave it unset.</summary>
+    public string? ConnectionString { get; set; }
+}
