@@ -1,5 +1,4 @@
 using System.Text.Json.Serialization;
-using Pipeline.Core.Processing;
 
 namespace Pipeline.Functions.Api;
 
@@ -16,25 +15,11 @@ public sealed record RulesRejectedResponse(string Error, string ActiveVersion, I
 
 public sealed record RuleErrorResponse(string? RuleId, string Field, string Message, int? Line, string Text);
 
-/// <summary><c>GET /api/health</c>.</summary>
-public sealed record HealthResponse(
-    string Status,
-    string? Error,
-    string? Environment,
-    string? RulesVersion,
-    IReadOnlyDictionary<string, string>? Ports,
-    ProcessorTotals? Totals);
-
-public sealed record ErrorResponse(string Error);
-
 [JsonSourceGenerationOptions(
     PropertyNamingPolicy = JsonKnownNamingPolicy.CamelCase,
     DefaultIgnoreCondition = JsonIgnoreCondition.WhenWritingNull,
     UseStringEnumConverter = true)]
-[JsonSerializable(typeof(KeyView))]
 [JsonSerializable(typeof(RulesResponse))]
 [JsonSerializable(typeof(RulesAcceptedResponse))]
 [JsonSerializable(typeof(RulesRejectedResponse))]
-[JsonSerializable(typeof(HealthResponse))]
-[JsonSerializable(typeof(ErrorResponse))]
 internal sealed partial class ApiJsonContext : JsonSerializerContext;

@@ -234,6 +234,11 @@ public sealed class PartitionProcessor : IDisposable
             }
 
             _engine.Apply(cached.State, keyEvents, processingTime, counters, deadLetters);
+            if (keyEvents.Count > 0)
+            {
+                _options.History?.Record(keyEvents);
+            }
+
             cached.LastUsed = call;
             touched.Add(key);
         }
