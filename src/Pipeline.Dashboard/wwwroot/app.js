@@ -128,6 +128,8 @@
     $("page-text").textContent = r.matched === 0 ? "no devices match" : (r.offset + 1) + "–" + last + " of " + r.matched;
     $("prev").disabled = r.offset === 0;
     $("next").disabled = last >= r.matched;
+    state.fleetLoadedAt = Date.now();
+    if (!state.fleetShown) { state.fleetShown = true; performance.mark("fleet-rendered"); }
   }
 
   // Ages of devices are in event time: measure them against the newest event, not the browser's clock.
@@ -138,7 +140,7 @@
     const r = await api("/api/alerts", { status: "firing", max: 1000 });
     const rows = document.createDocumentFragment();
     const rank = { critical: 3, error: 2, warning: 1, info: 0 };
-    const firing = r.alerts.filter((a) => a.data.status === "firing")
+    const firing = r.alerts.filter((a) => lower(a.data.status) === "firing")
       .sort((a, b) => (rank[lower(b.data.severity)] - rank[lower(a.data.severity)]) || (Date.parse(a.data.startsAt) - Date.parse(b.data.startsAt)));
     for (const a of firing.slice(0, 200)) {
       const d = a.data;
@@ -174,7 +176,7 @@
       if ((rule && d.ruleId !== rule) || (severity && lower(d.severity) !== severity) || (device && !lower(d.key).includes(device))) continue;
       const li = el("li");
       li.append(el("time", fmtTime(a.time)));
-      li.append(el("span", lower(d.transition), "badge s-" + (d.transition === "Resolved" ? "ok" : lower(d.severity))));
+      li.append(el("span", lower(d.transition), "badge s-" + (lower(d.transition) === "resolved" ? "ok" : lower(d.severity))));
       li.append(deviceLink(d.key));
       li.append(el("span", d.ruleId + " " + d.condition + (d.value != null ? " = " + fmtVal(d.value) : "")));
       list.append(li);
@@ -260,7 +262,7 @@
     pairs($("device-values"), view.lastValues || {});
     const alertList = document.createDocumentFragment();
     for (const a of view.alerts || []) {
-      if (a.status === "Inactive") continue;
+      if (lower(a.status) === "inactive") continue;
       alertList.append(el("li", a.ruleId + ": " + lower(a.status) + " · " + lower(a.severity) + (a.value != null ? " · value " + fmtVal(a.value) : "") + (a.since ? " · since " + fmtTime(a.since) : "")));
     }
     for (const a of state.alerts.filter((x) => x.data.key === id).slice(0, 10)) {
@@ -291,16 +293,21 @@
     const width = Math.max(320, Math.min(720, $("charts").clientWidth - 16));
     for (const metric of metrics) {
       const points = hist.metrics[metric];
-      const xs = points.map((p) => Date.parse(p.time) / 1000);
+      // One empty bucket's width of margin on each side, so a lone point and the threshold lines are drawn across.
+      const step = points.length > 1 ? (Date.parse(points[1].time) - Date.parse(points[0].time)) / 1000 : 60;
+      const inner = points.map((p) => Date.parse(p.time) / 1000);
+      const xs = inner.length ? [inner[0] - step, ...inner, inner[inner.length - 1] + step] : [];
+      const pad = (values) => (values.length ? [null, ...values, null] : []);
       const lines = hist.thresholds.filter((t) => t.metric === metric);
-      const data = [xs, points.map((p) => p.mean), points.map((p) => p.max)];
-      const series = [{}, { label: "mean", stroke: color("--mean"), width: 2 }, { label: "max", stroke: color("--max"), width: 1 }];
+      const data = [xs, pad(points.map((p) => p.mean)), pad(points.map((p) => p.max))];
+      const series = [{}, { label: "mean", stroke: color("--mean"), width: 2, points: points1 }, { label: "max", stroke: color("--max"), width: 1, points: points1 }];
       for (const t of lines) {
         data.push(xs.map(() => t.value));
         series.push({ label: "threshold " + t.ruleId + " " + lower(t.severity) + " " + t.condition + " (" + t.source + ")", stroke: color("--threshold"), dash: [6, 4], width: 1.5, points: { show: false } });
       }
       const ruleIds = new Set(lines.map((t) => t.ruleId));
       const spans = alertSpans(alerts.filter((a) => ruleIds.has(a.data.ruleId)), metric, xs.length ? xs[xs.length - 1] : 0);
+      const points1 = { show: true, size: 5 };
       const box = el("figure", null, "chart");
       box.dataset.metric = metric;
       box.dataset.points = String(points.length);
@@ -340,7 +347,11 @@
     const src = new EventSource("/api/stream");
     src.onopen = () => { setConnection(true, "Live"); showError(""); refreshViews().then(loadTimeline).catch(report); };
     src.onerror = () => setConnection(false, "Disconnected: reconnecting…");
-    src.addEventListener("health", (m) => renderHealth(JSON.parse(m.data)));
+    src.addEventListener("health", (m) => {
+      renderHealth(JSON.parse(m.data));
+      // New devices and last-seen times: the fleet page is reloaded at most every 5 s, however busy the pipeline.
+      if (Date.now() - (state.fleetLoadedAt || 0) >= 5000) loadFleet().catch(report);
+    });
     src.addEventListener("alert", (m) => onAlert(JSON.parse(m.data)));
     src.addEventListener("resync", () => { loadTimeline().then(refreshViews).catch(report); });
   }
