@@ -297,6 +297,7 @@
       const step = points.length > 1 ? (Date.parse(points[1].time) - Date.parse(points[0].time)) / 1000 : 60;
       const inner = points.map((p) => Date.parse(p.time) / 1000);
       const xs = inner.length ? [inner[0] - step, ...inner, inner[inner.length - 1] + step] : [];
+      const points1 = { show: true, size: 5 };
       const pad = (values) => (values.length ? [null, ...values, null] : []);
       const lines = hist.thresholds.filter((t) => t.metric === metric);
       const data = [xs, pad(points.map((p) => p.mean)), pad(points.map((p) => p.max))];
@@ -307,7 +308,6 @@
       }
       const ruleIds = new Set(lines.map((t) => t.ruleId));
       const spans = alertSpans(alerts.filter((a) => ruleIds.has(a.data.ruleId)), metric, xs.length ? xs[xs.length - 1] : 0);
-      const points1 = { show: true, size: 5 };
       const box = el("figure", null, "chart");
       box.dataset.metric = metric;
       box.dataset.points = String(points.length);
