@@ -290,7 +290,6 @@
     const css = getComputedStyle(document.documentElement);
     const color = (n) => css.getPropertyValue(n).trim();
     const metrics = Object.keys(hist.metrics).sort();
-    const width = Math.max(320, Math.min(720, $("charts").clientWidth - 16));
     for (const metric of metrics) {
       const points = hist.metrics[metric];
       // One empty bucket's width of margin on each side, so a lone point and the threshold lines are drawn across.
@@ -314,6 +313,7 @@
       box.dataset.thresholds = String(lines.length);
       box.append(el("h4", metric));
       $("charts").append(box);
+      const width = Math.max(300, box.clientWidth);
       const shade = color("--shade");
       const chart = new uPlot({
         width, height: 220, series,
