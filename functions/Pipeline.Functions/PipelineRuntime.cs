@@ -141,7 +141,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
 
             var loaded = Load(active);
             var processor = new PartitionProcessor(loaded, components.State, components.Alerts, components.DeadLetters,
-                new ProcessorOptions { Environment = components.Environment }, components.History);
+                new ProcessorOptions { Environment = components.Environment, History = components.MetricHistory }, components.History);
             _rulesCheckedTicks = _time.GetTimestamp();
             LogRulesActivated(_logger, loaded.Version, "startup");
             return new Ready(processor, components);

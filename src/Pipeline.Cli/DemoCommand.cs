@@ -27,8 +27,10 @@ internal static class DemoCommand
         var output = CliOptions.Text("--out", "Alert file, overwritten (default alerts.jsonl)", "FILE");
         var partitions = CliOptions.Int("--partitions", "Virtual partitions", 1, 1, 256);
         var start = CliOptions.Time("--start", "Simulated start time (default 2026-01-01T00:00:00Z)");
+        var serve = new Option<bool>("--serve") { Description = "After the demo, keep serving the dashboard at http://127.0.0.1:PORT/ until Ctrl+C" };
+        var httpPort = CliOptions.Int("--http-port", "Port on 127.0.0.1 of the dashboard for --serve; 0 picks a free one", 5080, 0, 65535);
         var command = new Command("demo", "Fast-forward a simulated fleet with injected faults through the rules: alert timeline and summary, in seconds");
-        foreach (var option in new Option[] { rules, duration, devices, seed, output, partitions, start })
+        foreach (var option in new Option[] { rules, duration, devices, seed, output, partitions, start, serve, httpPort })
         {
             command.Options.Add(option);
         }
@@ -42,13 +44,14 @@ internal static class DemoCommand
             }
 
             return ExecuteAsync(io, parse.GetValue(rules), length, parse.GetValue(devices), parse.GetValue(seed),
-                parse.GetValue(output) ?? "alerts.jsonl", parse.GetValue(partitions), parse.GetValue(start) ?? DefaultStart, ct);
+                parse.GetValue(output) ?? "alerts.jsonl", parse.GetValue(partitions), parse.GetValue(start) ?? DefaultStart, ct,
+                parse.GetValue(serve) ? parse.GetValue(httpPort) : null);
         });
         return command;
     }
 
     private static async Task<int> ExecuteAsync(CliIo io, string? rulesFile, TimeSpan duration, int devices, int seed, string output,
-        int partitions, DateTimeOffset start, CancellationToken cancellationToken)
+        int partitions, DateTimeOffset start, CancellationToken cancellationToken, int? servePort = null)
     {
         var (rules, rulesPath) = RulesFile.Load(rulesFile);
         var stopwatch = Stopwatch.StartNew();
@@ -72,17 +75,23 @@ internal static class DemoCommand
         RunTotals totals;
         List<AlertEvent> delivered;
         long pending;
+        var clock = new VirtualClock(start);
+        var dashboard = servePort is null ? null : new LocalDashboard(rules, clock, io.Context.Time);
         await using (var pipeline = await LocalPipeline.CreateAsync(rules, partitions, state, sinks, new MemoryDeadLetterStore(), "local",
-                         parallel: false, io, cancellationToken).ConfigureAwait(false))
+                         parallel: false, io, cancellationToken, dashboard).ConfigureAwait(false))
         {
             using var feed = new SimulatedFeed(simulator);
-            var clock = new VirtualClock(start);
             await RunLoop.RunAsync(pipeline.Ingress, clock, feed, TimeSpan.FromSeconds(1), start + duration, Task.Delay(Timeout.Infinite, cancellationToken),
                 cancellationToken).ConfigureAwait(false);
             await pipeline.Ingress.SweepAsync(clock.Now, cancellationToken).ConfigureAwait(false);
             totals = pipeline.Ingress.Totals();
             delivered = pipeline.Delivered;
             pending = pipeline.Ingress.PendingAlerts;
+            if (dashboard is not null)
+            {
+                dashboard.Ingress = pipeline.Ingress;
+                await ServeAsync(io, pipeline.Ingress, clock, dashboard, servePort!.Value, cancellationToken).ConfigureAwait(false);
+            }
         }
 
         if (delivered.Count == 0)
@@ -95,6 +104,16 @@ internal static class DemoCommand
         o.WriteLine();
         o.WriteLine(Invariant($"{delivered.Count} alert CloudEvents written to {output}. {DurationText.Format(duration)} of simulated time took {stopwatch.Elapsed.TotalSeconds:0.0} s."));
         return 0;
+    }
+
+    /// <summary>Serves the dashboard over the finished demo's state until Ctrl+C.</summary>
+    private static async Task ServeAsync(CliIo io, PartitionedProcessor ingress, IRunClock clock, LocalDashboard dashboard, int port, CancellationToken cancellationToken)
+    {
+        await using var server = await HttpIngest.StartAsync(ingress, clock, port, 0, cancellationToken, ingest: false, mapMore: dashboard.Map).ConfigureAwait(false);
+        io.Stdout.WriteLine();
+        io.Stdout.WriteLine($"dashboard: {server.Address.AbsoluteUri.TrimEnd('/')}/ (Ctrl+C to stop)");
+        io.Context.HttpListening?.Invoke(server.Address);
+        await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
 
     private static void WriteRuleTable(TextWriter o, RuleSet rules, IReadOnlyList<AlertEvent> alerts)

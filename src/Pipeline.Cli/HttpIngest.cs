@@ -47,7 +47,8 @@ internal sealed class HttpIngest : IAsyncDisposable
     public long Rejected => Interlocked.Read(ref _rejected);
 
     /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/> (0: any free port; see <see cref="Address"/>).</summary>
-    public static async Task<HttpIngest> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes, CancellationToken cancellationToken)
+    public static async Task<HttpIngest> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes, CancellationToken cancellationToken,
+        bool ingest = true, Action<WebApplication>? mapMore = null)
     {
         // The content root is the install folder, so an appsettings.json in the user's directory changes nothing.
         var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
@@ -59,9 +60,14 @@ internal sealed class HttpIngest : IAsyncDisposable
             kestrel.Limits.MaxRequestBodySize = null; // enforced by the endpoint, which answers with a problem document
         });
         var app = builder.Build();
-        var ingest = new HttpIngest(app, ingress, clock, maxBodyBytes);
-        app.MapPost("/telemetry", ingest.PostTelemetryAsync);
-        app.MapGet("/health", ingest.GetHealthAsync);
+        var server = new HttpIngest(app, ingress, clock, maxBodyBytes);
+        if (ingest)
+        {
+            app.MapPost("/telemetry", server.PostTelemetryAsync);
+        }
+
+        app.MapGet("/health", server.GetHealthAsync);
+        mapMore?.Invoke(app);
         try
         {
             await app.StartAsync(cancellationToken).ConfigureAwait(false);
@@ -72,8 +78,8 @@ internal sealed class HttpIngest : IAsyncDisposable
             throw new UserErrorException($"cannot listen on 127.0.0.1:{port}: {ex.Message} (choose another port with --http-port)", ex);
         }
 
-        ingest.Address = new Uri(app.Urls.First());
-        return ingest;
+        server.Address = new Uri(app.Urls.First());
+        return server;
     }
 
     public async ValueTask DisposeAsync()

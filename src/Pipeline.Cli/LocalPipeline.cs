@@ -48,7 +48,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
     public List<AlertEvent> Delivered { get; } = [];
 
     public static async Task<LocalPipeline> CreateAsync(RuleSet rules, int partitions, StateSettings state, SinkSettings sinks,
-        IDeadLetterStore deadLetters, string environment, bool parallel, CliIo io, CancellationToken cancellationToken)
+        IDeadLetterStore deadLetters, string environment, bool parallel, CliIo io, CancellationToken cancellationToken, LocalDashboard? dashboard = null)
     {
         HttpClient? http = null;
         if (sinks.Kinds.Contains(AlertSinkKind.Webhook))
@@ -69,7 +69,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
                 ? $"Azure Tables '{state.StateTable}' at {(state.TablesUri?.ToString() ?? "the connection string's account")}"
                 : "memory";
             var sink = pipeline.CreateSinks(sinks, io);
-            pipeline.Ingress = new PartitionedProcessor(rules, stores, sink, deadLetters, new ProcessorOptions { Environment = environment }, parallel, sequenceBase)
+            pipeline.Ingress = new PartitionedProcessor(rules, stores, sink, deadLetters, new ProcessorOptions { Environment = environment, History = dashboard?.History }, parallel, sequenceBase)
             {
                 Delivered = alerts =>
                 {
@@ -77,6 +77,8 @@ internal sealed class LocalPipeline : IAsyncDisposable
                     {
                         pipeline.Delivered.AddRange(alerts);
                     }
+
+                    dashboard?.OnDelivered(alerts);
                 },
                 PublishStateChanged = error => io.Stderr.WriteLine(error is null
                     ? "pipeline: alert delivery works again; waiting alerts were delivered"

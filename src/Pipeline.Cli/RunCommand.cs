@@ -19,7 +19,7 @@ internal static class RunCommand
         var rules = CliOptions.Text("--rules", $"Rule file, YAML or JSON (default {RulesFile.DefaultPath}, else the copy shipped with the program)", "FILE");
         var sources = CliOptions.Choices("--source", "Where telemetry comes from", SourceKinds, ["sim"]);
         var file = CliOptions.Text("--file", "JSON Lines telemetry file for --source file", "FILE");
-        var httpPort = CliOptions.Int("--http-port", "Port of the HTTP ingest on 127.0.0.1 for --source http; 0 picks a free one", 5080, 0, 65535);
+        var httpPort = CliOptions.Int("--http-port", "Port on 127.0.0.1 of the dashboard, its Api and (with --source http) the HTTP ingest; 0 picks a free one", 5080, 0, 65535);
         var maxBody = CliOptions.Int("--http-max-body", "Largest HTTP ingest request body in bytes; larger ones get 413", 1024 * 1024, 1, int.MaxValue);
         var state = CliOptions.Choices("--state", "Where per-key state lives", ["memory", "tables"], ["memory"], multiple: false);
         var tablesUri = CliOptions.Url("--tables-uri", "Table service URI for --state tables with Microsoft Entra sign-in, e.g. https://ACCOUNT.table.core.windows.net");
@@ -147,9 +147,12 @@ internal static class RunCommand
         var clock = new LiveClock(io.Context.Time);
         var stopwatch = Stopwatch.StartNew();
         var deadLetters = new JsonLinesDeadLetterStore(s.DeadLetters);
+        var dashboard = new LocalDashboard(rules, clock, io.Context.Time);
         await using var pipeline = await LocalPipeline.CreateAsync(rules, s.Partitions, s.State, s.Sinks, deadLetters, s.Environment,
-            parallel: s.Partitions > 1, io, cancellationToken).ConfigureAwait(false);
+            parallel: s.Partitions > 1, io, cancellationToken, dashboard).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
+        dashboard.Ingress = ingress;
+        dashboard.StateDescription = pipeline.StateDescription;
 
         SimulatedFeed? sim = null;
         if (s.Sources.Contains("sim"))
@@ -162,14 +165,24 @@ internal static class RunCommand
         }
 
         using var simScope = sim;
+        // The dashboard is served whatever the sources; without HTTP ingest a busy port only costs the dashboard.
         HttpIngest? http = null;
-        if (s.Sources.Contains("http"))
+        string? notServed = null;
+        try
         {
-            http = await HttpIngest.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, cancellationToken).ConfigureAwait(false);
+            http = await HttpIngest.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, cancellationToken, ingest: s.Sources.Contains("http"), mapMore: dashboard.Map).ConfigureAwait(false);
+        }
+        catch (UserErrorException ex) when (!s.Sources.Contains("http"))
+        {
+            notServed = ex.Message;
         }
 
         await using var httpScope = http;
         WriteBanner(io.Stdout, s, rules, rulesPath, pipeline, sim, http);
+        if (notServed is not null)
+        {
+            io.Stdout.WriteLine($"  dashboard not served: {notServed}");
+        }
         if (http is not null)
         {
             io.Context.HttpListening?.Invoke(http.Address);
@@ -188,7 +201,7 @@ internal static class RunCommand
             finite.Add(LineSource.FeedAsync("stdin", io.Context.OpenStdin(), ingress, clock, stopSources.Token));
         }
 
-        var endless = sim is not null || http is not null || s.For is not null;
+        var endless = sim is not null || s.Sources.Contains("http") || s.For is not null;
         var inputsDone = Task.WhenAll(finite);
         var stopWhen = endless ? WhenFaultedAsync(inputsDone, stopSources.Token) : inputsDone;
         Exception? failure = null;
@@ -259,9 +272,14 @@ internal static class RunCommand
             }
         }
 
-        if (http is not null)
+        if (http is not null && s.Sources.Contains("http"))
         {
             o.WriteLine($"  HTTP ingest: POST {new Uri(http.Address, "/telemetry")} (application/json or application/x-ndjson), GET {new Uri(http.Address, "/health")}");
+        }
+
+        if (http is not null)
+        {
+            o.WriteLine($"  dashboard: {http.Address.AbsoluteUri.TrimEnd('/')}/ (Api under /api)");
         }
 
         if (s.File is not null)

@@ -19,6 +19,9 @@ public sealed class PipelineComponents : IAsyncDisposable
 
     public required IRuleStore Rules { get; init; }
 
+    /// <summary>Recent metric values per device for the dashboard's charts (this instance's devices).</summary>
+    public IMetricHistory MetricHistory { get; init; } = new MemoryMetricHistory();
+
     /// <summary>Rule text to make active when the rule store has none yet (the shipped copy of samples/rules.yaml).</summary>
     public string? DefaultRulesText { get; init; }
 

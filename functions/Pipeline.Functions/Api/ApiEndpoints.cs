@@ -9,6 +9,8 @@ using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
+using Pipeline.Dashboard.Api;
+using Pipeline.Dashboard.Page;
 using Pipeline.Functions.Contract;
 
 namespace Pipeline.Functions.Api;
@@ -17,104 +19,21 @@ namespace Pipeline.Functions.Api;
 /// The Api function's routes. With <c>enableProxyingHttpRequest</c> the host forwards the caller's request unchanged
 /// (after checking the function key), so these are plain HTTP endpoints at the same paths.
 /// </summary>
-internal static partial class ApiEndpoints
+internal static class ApiEndpoints
 {
     /// <summary>Largest rule file <c>PUT /api/rules</c> accepts.</summary>
     public const int MaxRulesBytes = 1024 * 1024;
 
     // Responses are application/json, never embedded in HTML: keep quotes and < > readable in rule error messages.
     private static readonly ApiJsonContext s_json = new(new JsonSerializerOptions(ApiJsonContext.Default.Options) { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping });
-    private static readonly JsonWriterOptions s_writerOptions = new() { Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static void Map(IEndpointRouteBuilder app, PipelineRuntime runtime, ILogger logger)
     {
-        app.MapGet("/api/devices/{id}", context => GuardAsync(context, logger, () => GetDeviceAsync(context, runtime)));
-        app.MapGet("/api/alerts", context => GuardAsync(context, logger, () => GetAlertsAsync(context, runtime)));
-        app.MapGet("/api/rules", context => GuardAsync(context, logger, () => GetRulesAsync(context, runtime)));
-        app.MapPut("/api/rules", context => GuardAsync(context, logger, () => PutRulesAsync(context, runtime)));
-        app.MapGet("/api/health", context => GetHealthAsync(context, runtime));
-    }
-
-    private static async Task GetDeviceAsync(HttpContext context, PipelineRuntime runtime)
-    {
-        var id = context.Request.RouteValues["id"] as string ?? string.Empty;
-        var ready = await runtime.GetAsync(context.RequestAborted).ConfigureAwait(false);
-        var view = await ready.Processor.GetKeyAsync(id, context.RequestAborted).ConfigureAwait(false);
-        if (view is null)
-        {
-            await WriteJsonAsync(context, StatusCodes.Status404NotFound, new ErrorResponse($"No device '{id}' has been seen."), s_json.ErrorResponse).ConfigureAwait(false);
-            return;
-        }
-
-        await WriteJsonAsync(context, StatusCodes.Status200OK, view, s_json.KeyView).ConfigureAwait(false);
-    }
-
-    private static async Task GetAlertsAsync(HttpContext context, PipelineRuntime runtime)
-    {
-        var query = context.Request.Query;
-        var status = query["status"].ToString();
-        bool firingOnly;
-        switch (status)
-        {
-            case "" or "firing":
-                firingOnly = true;
-                status = "firing";
-                break;
-            case "all":
-                firingOnly = false;
-                break;
-            default:
-                await BadRequestAsync(context, $"status must be 'firing' or 'all', not '{status}'.").ConfigureAwait(false);
-                return;
-        }
-
-        DateTimeOffset? since = null;
-        if (query["since"].ToString() is { Length: > 0 } sinceText)
-        {
-            since = InvocationParser.ParseUtc(sinceText);
-            if (since is null)
-            {
-                await BadRequestAsync(context, $"since must be an ISO 8601 time such as 2026-01-01T00:00:00Z, not '{sinceText}'.").ConfigureAwait(false);
-                return;
-            }
-        }
-
-        var max = 1000;
-        if (query["max"].ToString() is { Length: > 0 } maxText
-            && (!int.TryParse(maxText, NumberStyles.None, CultureInfo.InvariantCulture, out max) || max is < 1 or > 1000))
-        {
-            await BadRequestAsync(context, $"max must be a whole number from 1 to 1000, not '{maxText}'.").ConfigureAwait(false);
-            return;
-        }
-
-        var ready = await runtime.GetAsync(context.RequestAborted).ConfigureAwait(false);
-        var alerts = await ready.Components.History.QueryAsync(new AlertQuery(firingOnly, since, max), context.RequestAborted).ConfigureAwait(false);
-
-        // Each alert is written as the CloudEvent it was published as.
-        var buffer = new System.Buffers.ArrayBufferWriter<byte>(1024);
-        using (var writer = new Utf8JsonWriter(buffer, s_writerOptions))
-        {
-            writer.WriteStartObject();
-            writer.WriteString("status", status);
-            if (since is { } s)
-            {
-                writer.WriteString("since", s);
-            }
-
-            writer.WriteNumber("count", alerts.Count);
-            writer.WriteStartArray("alerts");
-            foreach (var alert in alerts)
-            {
-                alert.WriteTo(writer);
-            }
-
-            writer.WriteEndArray();
-            writer.WriteEndObject();
-        }
-
-        context.Response.StatusCode = StatusCodes.Status200OK;
-        context.Response.ContentType = "application/json; charset=utf-8";
-        await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
+        // Devices, alerts and health are the Api both shells serve; the page polls it (a request may not stay open here).
+        app.MapPipelineApi(new RuntimeApiSource(runtime), logger);
+        app.MapDashboard(new DashboardPageOptions { PathPrefix = "/api/dashboard", Live = LiveMode.Poll });
+        app.MapGet("/api/rules", context => PipelineApi.GuardAsync(context, logger, () => GetRulesAsync(context, runtime)));
+        app.MapPut("/api/rules", context => PipelineApi.GuardAsync(context, logger, () => PutRulesAsync(context, runtime)));
     }
 
     private static async Task GetRulesAsync(HttpContext context, PipelineRuntime runtime)
@@ -132,8 +51,7 @@ internal static partial class ApiEndpoints
         var body = await RequestBody.ReadAsync(context.Request, MaxRulesBytes, context.RequestAborted).ConfigureAwait(false);
         if (body is not { } bytes)
         {
-            await WriteJsonAsync(context, StatusCodes.Status413PayloadTooLarge,
-                new ErrorResponse($"A rule file may be at most {MaxRulesBytes} bytes."), s_json.ErrorResponse).ConfigureAwait(false);
+            await PipelineApi.WriteErrorAsync(context, StatusCodes.Status413PayloadTooLarge, $"A rule file may be at most {MaxRulesBytes} bytes.").ConfigureAwait(false);
             return;
         }
 
@@ -164,17 +82,6 @@ internal static partial class ApiEndpoints
             s_json.RulesAcceptedResponse).ConfigureAwait(false);
     }
 
-    private static async Task GetHealthAsync(HttpContext context, PipelineRuntime runtime)
-    {
-        // Never waits for startup: a starting or failed pipeline answers 503 at once with what it knows.
-        var ready = runtime.Current;
-        var response = ready is null
-            ? new HealthResponse(runtime.Status, runtime.Error, null, null, null, null)
-            : new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version, ready.Components.Description, HealthTotals.From(ready.Processor.Totals));
-        await WriteJsonAsync(context, ready is null ? StatusCodes.Status503ServiceUnavailable : StatusCodes.Status200OK, response,
-            s_json.HealthResponse).ConfigureAwait(false);
-    }
-
     /// <summary>The rule file syntax a request's Content-Type names; anything else is detected from the text.</summary>
     internal static RuleFileFormat FormatOf(string? contentType)
     {
@@ -189,29 +96,11 @@ internal static partial class ApiEndpoints
             : RuleFileFormat.Auto;
     }
 
-    private static async Task GuardAsync(HttpContext context, ILogger logger, Func<Task> handler)
-    {
-        try
-        {
-            await handler().ConfigureAwait(false);
-        }
-        catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
-        {
-            LogApiFailed(logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, ex);
-            await WriteJsonAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse(ex.GetBaseException().Message),
-                s_json.ErrorResponse).ConfigureAwait(false);
-        }
-    }
-
-    private static Task BadRequestAsync(HttpContext context, string error) =>
-        WriteJsonAsync(context, StatusCodes.Status400BadRequest, new ErrorResponse(error), s_json.ErrorResponse);
+    private static Task BadRequestAsync(HttpContext context, string error) => PipelineApi.BadRequestAsync(context, error);
 
     private static Task WriteJsonAsync<T>(HttpContext context, int status, T value, JsonTypeInfo<T> typeInfo)
     {
         context.Response.StatusCode = status;
         return context.Response.WriteAsJsonAsync(value, typeInfo, "application/json; charset=utf-8", context.RequestAborted);
     }
-
-    [LoggerMessage(Level = LogLevel.Error, Message = "{Method} {Path} failed")]
-    private static partial void LogApiFailed(ILogger logger, string method, string path, Exception exception);
 }

@@ -237,6 +237,11 @@ public sealed class PartitionProcessor : IDisposable
             }
 
             _engine.Apply(cached.State, keyEvents, processingTime, ref counters, deadLetters);
+            if (keyEvents.Count > 0)
+            {
+                _options.History?.Record(keyEvents);
+            }
+
             cached.LastUsed = call;
             touched.Add(key);
         }

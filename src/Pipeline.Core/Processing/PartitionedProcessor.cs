@@ -172,6 +172,10 @@ public sealed class PartitionedProcessor : IDisposable
         return _partitions.Aggregate(new RunTotals { Events = rejected }, (total, p) => total + p.Totals);
     }
 
+    /// <summary>The state of one key from the partition that owns it (the Api's device view); null if never seen.</summary>
+    public Task<KeyView?> GetKeyAsync(string key, CancellationToken cancellationToken) =>
+        _partitions[_partitions.Length == 1 ? 0 : Partitioner.PartitionOf(key, _partitions.Length)].GetKeyAsync(key, cancellationToken);
+
     /// <summary>Alerts still waiting in outboxes after the latest Sweep of each partition (delivery failed).</summary>
     public long PendingAlerts => _pendingAfterSweep.Sum(n => (long)n);
 

@@ -29,4 +29,7 @@ public sealed record ProcessorOptions
     public int SweepBatchSize { get; init; } = 5000;
 
     public DecoderOptions Decoder { get; init; } = new();
+
+    /// <summary>Where the events a key applies are also recorded for charts; null keeps no history.</summary>
+    public State.IMetricHistory? History { get; init; }
 }

@@ -1,0 +1,46 @@
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Engine;
+using Pipeline.Core.Processing;
+using Pipeline.Core.Rules;
+using Pipeline.Core.State;
+using Pipeline.Dashboard.Api;
+
+namespace Pipeline.Functions.Api;
+
+/// <summary>The shared Api's reads, from the handler's runtime (waiting for startup, except health).</summary>
+internal sealed class RuntimeApiSource(PipelineRuntime runtime) : IPipelineApiSource
+{
+    public ApiHealth GetHealth()
+    {
+        var ready = runtime.Current;
+        if (ready is null)
+        {
+            return new ApiHealth(false, new HealthResponse(runtime.Status, runtime.Error, null, null, null, null));
+        }
+
+        var history = ready.Components.MetricHistory as MemoryMetricHistory;
+        return new ApiHealth(true, new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version,
+            ready.Components.Description, HealthTotals.From(ready.Processor.Totals))
+        {
+            LatestEventTime = history?.LatestEventTime,
+        });
+    }
+
+    public async Task<KeyView?> GetDeviceAsync(string id, CancellationToken cancellationToken)
+    {
+        var ready = await runtime.GetAsync(cancellationToken).ConfigureAwait(false);
+        return string.IsNullOrEmpty(id) ? null : await ready.Processor.GetKeyAsync(id, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<AlertEvent>> QueryAlertsAsync(AlertQuery query, CancellationToken cancellationToken)
+    {
+        var ready = await runtime.GetAsync(cancellationToken).ConfigureAwait(false);
+        return await ready.Components.History.QueryAsync(query, cancellationToken).ConfigureAwait(false);
+    }
+
+    public async Task<IMetricHistory> GetHistoryAsync(CancellationToken cancellationToken) =>
+        (await runtime.GetAsync(cancellationToken).ConfigureAwait(false)).Components.MetricHistory;
+
+    public async Task<RuleSet> GetRulesAsync(CancellationToken cancellationToken) =>
+        (await runtime.GetAsync(cancellationToken).ConfigureAwait(false)).Processor.Rules;
+}

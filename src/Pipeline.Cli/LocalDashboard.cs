@@ -1,0 +1,74 @@
+using Microsoft.AspNetCore.Builder;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Logging;
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Engine;
+using Pipeline.Core.Processing;
+using Pipeline.Core.Rules;
+using Pipeline.Core.State;
+using Pipeline.Dashboard.Api;
+using Pipeline.Dashboard.Live;
+using Pipeline.Dashboard.Page;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// What the local server's dashboard and Api read: the run's ingress, the metric history its processors record, the
+/// alerts it delivered, and the live feed those alerts are pushed to.
+/// </summary>
+internal sealed class LocalDashboard(RuleSet rules, IRunClock clock, TimeProvider time) : IPipelineApiSource
+{
+    public MemoryMetricHistory History { get; } = new();
+
+    public MemoryAlertHistory Alerts { get; } = new();
+
+    public LiveFeed Feed { get; } = new(time);
+
+    /// <summary>Set once the pipeline is built; the server starts after that.</summary>
+    public PartitionedProcessor? Ingress { get; set; }
+
+    public string StateDescription { get; set; } = "memory";
+
+    public void OnDelivered(IReadOnlyList<AlertEvent> alerts)
+    {
+        // The memory history completes synchronously; delivery callbacks must not wait.
+        _ = Alerts.RecordAsync(alerts);
+        Feed.Publish(alerts);
+    }
+
+    /// <summary>Maps the page at <c>/</c>, the Api and the live feed on the local server.</summary>
+    public void Map(WebApplication app)
+    {
+        var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Dashboard");
+        app.MapPipelineApi(this, logger);
+        Feed.Map(app, this);
+        app.MapDashboard(new DashboardPageOptions { Live = LiveMode.Stream });
+    }
+
+    public ApiHealth GetHealth()
+    {
+        var ingress = Ingress;
+        if (ingress is null)
+        {
+            return new ApiHealth(false, new HealthResponse("starting", null, null, rules.Version, null, null));
+        }
+
+        // Totals() already counts the bodies rejected before they reached a partition.
+        var totals = HealthTotals.From(ingress.Totals()) with { OutboxWaiting = ingress.PendingAlerts };
+        var ports = new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = StateDescription, ["history"] = "memory", ["alertHistory"] = "memory" };
+        return new ApiHealth(true, new HealthResponse("healthy", null, "local", rules.Version, ports, totals)
+        {
+            Now = clock.Now,
+            LatestEventTime = History.LatestEventTime,
+        });
+    }
+
+    public Task<KeyView?> GetDeviceAsync(string id, CancellationToken cancellationToken) =>
+        string.IsNullOrEmpty(id) || Ingress is not { } ingress ? Task.FromResult<KeyView?>(null) : ingress.GetKeyAsync(id, cancellationToken);
+
+    public Task<IReadOnlyList<AlertEvent>> QueryAlertsAsync(AlertQuery query, CancellationToken cancellationToken) => Alerts.QueryAsync(query, cancellationToken);
+
+    public Task<IMetricHistory> GetHistoryAsync(CancellationToken cancellationToken) => Task.FromResult<IMetricHistory>(History);
+
+    public Task<RuleSet> GetRulesAsync(CancellationToken cancellationToken) => Task.FromResult(rules);
+}

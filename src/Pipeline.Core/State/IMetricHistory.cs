@@ -1,0 +1,31 @@
+using Pipeline.Core.Events;
+
+namespace Pipeline.Core.State;
+
+/// <summary>
+/// A bounded, downsampled recent history of every device's metrics, for charts. Kept apart from key state: at the
+/// default settings one device's history is several kilobytes, more than the whole per-key state budget.
+/// </summary>
+public interface IMetricHistory
+{
+    /// <summary>
+    /// Adds applied events. Called by the processor under its gate: implementations only update memory here and write
+    /// to any store of their own later, so recording never waits for I/O.
+    /// </summary>
+    void Record(IReadOnlyList<Telemetry> events);
+
+    /// <summary>Every device seen, with its latest event time, labels and metric values.</summary>
+    Task<IReadOnlyList<DeviceActivity>> ListAsync(CancellationToken cancellationToken = default);
+
+    /// <summary>One device's recent history, oldest point first; null if it was never seen.</summary>
+    Task<DeviceHistory?> GetAsync(string key, CancellationToken cancellationToken = default);
+}
+
+/// <summary>What the fleet view needs of one device.</summary>
+public sealed record DeviceActivity(string Key, DateTimeOffset LastEventTime, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, double> LastValues);
+
+/// <summary>One device's recent history per metric.</summary>
+public sealed record DeviceHistory(string Key, DateTimeOffset LastEventTime, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, IReadOnlyList<HistoryPoint>> Metrics);
+
+/// <summary>One downsampled bucket: the start of its interval and the samples' mean, minimum, maximum and count.</summary>
+public readonly record struct HistoryPoint(DateTimeOffset Time, double Mean, double Min, double Max, int Count);

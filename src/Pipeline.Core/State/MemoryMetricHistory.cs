@@ -1,0 +1,244 @@
+using System.Collections.Concurrent;
+using System.Text;
+using Pipeline.Core.Events;
+
+namespace Pipeline.Core.State;
+
+/// <summary>
+/// <see cref="IMetricHistory"/> in memory: per device and metric a ring of fixed-width event-time buckets, so memory per
+/// device is bounded whatever the event rate. Events older than the ring are ignored; a newer bucket clears the ones it skips.
+/// Safe for concurrent partitions (one lock per device).
+/// </summary>
+public sealed class MemoryMetricHistory : IMetricHistory
+{
+    private readonly ConcurrentDictionary<string, DeviceSeries> _devices = new(StringComparer.Ordinal);
+    private readonly long _widthTicks;
+    private readonly int _buckets;
+    private readonly int _maxMetrics;
+
+    public MemoryMetricHistory(MetricHistoryOptions? options = null)
+    {
+        Options = options ?? new MetricHistoryOptions();
+        Options.Validate();
+        _widthTicks = Options.BucketWidth.Ticks;
+        _buckets = Options.Buckets;
+        _maxMetrics = Options.MaxMetricsPerDevice;
+    }
+
+    public MetricHistoryOptions Options { get; }
+
+    public int DeviceCount => _devices.Count;
+
+    private long _latestTicks = long.MinValue;
+
+    /// <summary>The newest event time recorded across all devices; null before the first event.</summary>
+    public DateTimeOffset? LatestEventTime => Interlocked.Read(ref _latestTicks) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
+
+    public void Record(IReadOnlyList<Telemetry> events)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        foreach (var e in events)
+        {
+            var device = _devices.GetOrAdd(e.Key, static key => new DeviceSeries(key));
+            var ticks = e.Timestamp.UtcTicks;
+            for (var seen = Interlocked.Read(ref _latestTicks); ticks > seen; seen = Interlocked.Read(ref _latestTicks))
+            {
+                if (Interlocked.CompareExchange(ref _latestTicks, ticks, seen) == seen)
+                {
+                    break;
+                }
+            }
+
+            lock (device)
+            {
+                if (e.Timestamp >= device.LastEventTime)
+                {
+                    device.LastEventTime = e.Timestamp;
+                    if (e.Labels.Count > 0)
+                    {
+                        device.Labels = e.Labels;
+                    }
+                }
+
+                var bucket = Math.DivRem(e.Timestamp.UtcTicks, _widthTicks, out _);
+                foreach (var (name, value) in e.Metrics)
+                {
+                    if (!double.IsFinite(value))
+                    {
+                        continue;
+                    }
+
+                    if (!device.Metrics.TryGetValue(name, out var ring))
+                    {
+                        if (device.Metrics.Count >= _maxMetrics)
+                        {
+                            continue;
+                        }
+
+                        ring = new Ring(_buckets);
+                        device.Metrics[name] = ring;
+                    }
+
+                    ring.Add(bucket, value, e.Timestamp >= ring.LastTime);
+                    if (e.Timestamp >= ring.LastTime)
+                    {
+                        ring.LastTime = e.Timestamp;
+                    }
+                }
+            }
+        }
+    }
+
+    public Task<IReadOnlyList<DeviceActivity>> ListAsync(CancellationToken cancellationToken = default)
+    {
+        var list = new List<DeviceActivity>(_devices.Count);
+        foreach (var device in _devices.Values)
+        {
+            lock (device)
+            {
+                var last = new Dictionary<string, double>(device.Metrics.Count, StringComparer.Ordinal);
+                foreach (var (name, ring) in device.Metrics)
+                {
+                    last[name] = ring.Last;
+                }
+
+                list.Add(new DeviceActivity(device.Key, device.LastEventTime, device.Labels, last));
+            }
+        }
+
+        return Task.FromResult<IReadOnlyList<DeviceActivity>>(list);
+    }
+
+    public Task<DeviceHistory?> GetAsync(string key, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!_devices.TryGetValue(key, out var device))
+        {
+            return Task.FromResult<DeviceHistory?>(null);
+        }
+
+        lock (device)
+        {
+            var metrics = new Dictionary<string, IReadOnlyList<HistoryPoint>>(device.Metrics.Count, StringComparer.Ordinal);
+            foreach (var (name, ring) in device.Metrics)
+            {
+                metrics[name] = ring.Points(_widthTicks);
+            }
+
+            return Task.FromResult<DeviceHistory?>(new DeviceHistory(device.Key, device.LastEventTime, device.Labels, metrics));
+        }
+    }
+
+    /// <summary>
+    /// The bytes this device's history would take in a compact encoding (key, and per metric its name, newest bucket
+    /// and one <see cref="MetricHistoryOptions.EncodedBucketBytes"/> entry per non-empty bucket): the size a store of
+    /// its own would hold, and what it would add to key state if it lived there.
+    /// </summary>
+    public int EncodedSize(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        if (!_devices.TryGetValue(key, out var device))
+        {
+            return 0;
+        }
+
+        lock (device)
+        {
+            var size = Encoding.UTF8.GetByteCount(key) + 1;
+            foreach (var (name, ring) in device.Metrics)
+            {
+                size += Encoding.UTF8.GetByteCount(name) + 1 + 8 + 2 + (ring.NonEmpty * MetricHistoryOptions.EncodedBucketBytes);
+            }
+
+            return size;
+        }
+    }
+
+    private sealed class DeviceSeries(string key)
+    {
+        public string Key { get; } = key;
+
+        public DateTimeOffset LastEventTime { get; set; } = DateTimeOffset.MinValue;
+
+        public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
+
+        public Dictionary<string, Ring> Metrics { get; } = new(StringComparer.Ordinal);
+    }
+
+    private sealed class Ring(int size)
+    {
+        private readonly double[] _sum = new double[size];
+        private readonly double[] _min = new double[size];
+        private readonly double[] _max = new double[size];
+        private readonly int[] _count = new int[size];
+        private long _newest = long.MinValue;
+
+        public double Last { get; private set; }
+
+        public DateTimeOffset LastTime { get; set; } = DateTimeOffset.MinValue;
+
+        public int NonEmpty => _count.Count(c => c > 0);
+
+        public void Add(long bucket, double value, bool isLatest)
+        {
+            if (isLatest)
+            {
+                Last = value;
+            }
+
+            if (_newest == long.MinValue || bucket > _newest)
+            {
+                // Clear the buckets between the old newest and this one (all of them after a long gap).
+                var clear = _newest == long.MinValue ? size : (int)Math.Min(size, bucket - _newest);
+                for (var i = 0; i < clear; i++)
+                {
+                    _count[Slot(bucket - i)] = 0;
+                }
+
+                _newest = bucket;
+            }
+            else if (bucket <= _newest - size)
+            {
+                return; // older than the ring
+            }
+
+            var slot = Slot(bucket);
+            if (_count[slot] == 0)
+            {
+                _sum[slot] = value;
+                _min[slot] = value;
+                _max[slot] = value;
+            }
+            else
+            {
+                _sum[slot] += value;
+                _min[slot] = Math.Min(_min[slot], value);
+                _max[slot] = Math.Max(_max[slot], value);
+            }
+
+            _count[slot]++;
+        }
+
+        public List<HistoryPoint> Points(long widthTicks)
+        {
+            var points = new List<HistoryPoint>();
+            if (_newest == long.MinValue)
+            {
+                return points;
+            }
+
+            for (var b = _newest - size + 1; b <= _newest; b++)
+            {
+                var slot = Slot(b);
+                if (_count[slot] > 0)
+                {
+                    points.Add(new HistoryPoint(new DateTimeOffset(b * widthTicks, TimeSpan.Zero), _sum[slot] / _count[slot], _min[slot], _max[slot], _count[slot]));
+                }
+            }
+
+            return points;
+        }
+
+        private int Slot(long bucket) => (int)(((bucket % size) + size) % size);
+    }
+}
