@@ -260,7 +260,7 @@ public sealed class RuleTestReader
             }
         }
 
-        if (series.Count == 0 && events.Count == 0 && id is not null)
+        if (!f.ContainsKey("series") && !f.ContainsKey("events") && id is not null)
         {
             Error(map.Line, $"device '{id}' has neither 'series' nor 'events'");
         }

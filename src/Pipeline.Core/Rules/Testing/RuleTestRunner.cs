@@ -155,6 +155,14 @@ public static class RuleTestRunner
                 x++;
                 y++;
             }
+            else if (x < n && y < m && lcs[x + 1, y + 1] == lcs[x, y])
+            {
+                // Neither line is part of the common sequence: show them as a pair, expected then got.
+                lines.Add("- " + Line(expected[x]) + $"   (line {expected[x].Line.ToString(CultureInfo.InvariantCulture)})");
+                lines.Add("+ " + Line(got[y], start));
+                x++;
+                y++;
+            }
             else if (x < n && (y == m || lcs[x + 1, y] >= lcs[x, y + 1]))
             {
                 lines.Add("- " + Line(expected[x]) + $"   (line {expected[x].Line.ToString(CultureInfo.InvariantCulture)})");
