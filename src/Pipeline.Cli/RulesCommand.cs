@@ -15,6 +15,7 @@ internal static class RulesCommand
         validate.SetAction(parse => Validate(io, parse.GetValue(file)!));
         var rules = new Command("rules", "Work with rule files");
         rules.Subcommands.Add(validate);
+        rules.Subcommands.Add(Rules.RulesTestCommand.Create(io));
         return rules;
     }
 

@@ -12,7 +12,7 @@ namespace Pipeline.Core.Rules;
 /// </summary>
 internal sealed partial class RuleSetReader
 {
-    private static readonly string[] TopFields = ["defaults", "rules"];
+    private static readonly string[] TopFields = ["defaults", "rules", "inhibitions"];
     private static readonly string[] DefaultsFields = ["outOfOrderTolerance", "allowedLateness", "latePolicy", "maxFutureSkew"];
 
     private static readonly string[] RuleFields =
