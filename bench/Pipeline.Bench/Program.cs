@@ -4,6 +4,7 @@ namespace Pipeline.Bench;
 
 /// <summary>
 /// <c>report [--json FILE] [--quick]</c>: the one-screen report (no BenchmarkDotNet).
+/// <c>storage --devices N [--json FILE]</c>: Table storage transactions per event against Azurite.
 /// <c>check [KEYS] [ROUNDS]</c>: only the engine-vs-Rx alert comparison.
 /// <c>run apply|decode|latency|breakdown|rx KEYS WARMUP ROUNDS</c>: one measurement (for profiling with perf or callgrind).
 /// <c>bdn [BenchmarkDotNet args]</c> or no command: the BenchmarkDotNet micro-benchmarks.
@@ -17,6 +18,8 @@ internal static class Program
         {
             case "report":
                 return await Report.RunAsync(args[1..]).ConfigureAwait(false);
+            case "storage":
+                return await StorageBench.RunAsync(args[1..]).ConfigureAwait(false);
             case "check":
                 return Report.Check(args[1..]);
             case "run":

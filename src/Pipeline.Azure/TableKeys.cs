@@ -71,6 +71,24 @@ internal static class TableKeys
         return builder.ToString();
     }
 
+    /// <summary>
+    /// The PartitionKey of <paramref name="key"/>'s bucket among <paramref name="buckets"/>: FNV-1a over the key's UTF-16
+    /// code units, the same on every machine and run (string.GetHashCode is randomized per process).
+    /// </summary>
+    public static string Bucket(string key, int buckets)
+    {
+        var hash = 2166136261u;
+        foreach (var c in key)
+        {
+            hash = (hash ^ c) * 16777619u;
+        }
+
+        return BucketName((int)(hash % (uint)buckets));
+    }
+
+    /// <summary><c>b</c> and three hex digits, so buckets sort in number order.</summary>
+    public static string BucketName(int bucket) => "b" + bucket.ToString("x3", CultureInfo.InvariantCulture);
+
     /// <summary>UTC minute, sortable as text: <c>yyyyMMddHHmm</c>.</summary>
     public static string MinuteBucket(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyyMMddHHmm", CultureInfo.InvariantCulture);

@@ -6,22 +6,28 @@ using Pipeline.Core.State;
 namespace Pipeline.Azure;
 
 /// <summary>
-/// <see cref="IStateStore"/> on Azure Table storage.
+/// <see cref="IStateStore"/> on Azure Table storage, shaped for few transactions per event and no hot partition.
 /// <para>
-/// State: one entity per key (PartitionKey = escaped key, RowKey empty) holding the snapshot in ≤ 64 KiB binary chunks
-/// (<c>S0</c>, <c>S1</c>, … with <c>SChunks</c>/<c>SLength</c>) and the key's deadline (<c>DeadlineTicks</c>).
-/// Writes are conditional on the ETag (add when new), and a 409/412/404 becomes <see cref="StateConflictException"/>.
+/// Layout: one entity per key in one table. PartitionKey is the key's hash bucket (<c>b000</c>…, a fixed number of
+/// buckets per table), RowKey the escaped key. The entity holds the snapshot in ≤ 64 KiB binary chunks (<c>S0</c>,
+/// <c>S1</c>, … with <c>SChunks</c>/<c>SLength</c>) and the key's deadline as <c>DeadlineTicks</c> (absent when the key
+/// has none). The deadline is a property of the state entity itself, so the index can never disagree with the state
+/// and moving a deadline costs no extra entity operation.
 /// </para>
 /// <para>
-/// Deadline index: a second table with one row per (UTC minute bucket <c>yyyyMMddHHmm</c>, escaped key). Invariant: while
-/// a key's stored deadline is D, a row exists in bucket(D). A writer that moves a key to another bucket upserts the new
-/// row before and again after its state write, so neither a crash nor a concurrent cleaner can leave the real deadline
-/// unindexed. Old rows are not deleted by writers (a writer cannot tell its old row from a newer writer's); they become
-/// stale, and <see cref="GetDueKeysAsync"/> checks each candidate against the key's real deadline, skips stale rows and
-/// deletes them conditionally on the ETag it read (a writer's second upsert changes that ETag, so a live row survives).
-/// Only buckets up to asOf's are read (<c>PartitionKey le bucket(asOf)</c>), in bucket order, stopping after the bucket
-/// that fills <c>maxKeys</c>: state entities of keys that are not due are never read. Callers (the Sweep) still re-check
-/// each key's deadline after loading it, as they must for any store.
+/// Writes (<see cref="SaveManyAsync"/>): the keys of one bucket are written in entity group transactions of up to 100
+/// operations (and well under the 4 MiB payload limit), each operation conditional on its own ETag (add when new). A
+/// 409/412/404 on one operation fails its transaction; that key is reported as a conflict and the rest of the
+/// transaction is resubmitted without it. A snapshot too big to share a transaction is written on its own.
+/// </para>
+/// <para>
+/// Reads: keys of one bucket are fetched by one query of up to 14 RowKeys (the service allows 15 comparisons per
+/// filter). Due keys: one query per bucket, <c>PartitionKey eq bucket and DeadlineTicks le asOf</c>, returning only
+/// RowKey and DeadlineTicks, so the Sweep's requests grow with the buckets and the due keys, not with all keys.
+/// </para>
+/// <para>
+/// Tables written by the earlier layout (PartitionKey = key, a separate <c>deadlines</c> table) are not read: their
+/// rows have an empty RowKey and are ignored, and state is rebuilt from new events (see docs/performance-storage.md).
 /// </para>
 /// </summary>
 public sealed class TableStateStore : IStateStore
@@ -29,31 +35,51 @@ public sealed class TableStateStore : IStateStore
     /// <summary>The largest snapshot one entity can hold.</summary>
     public const int MaxSnapshotBytes = TableKeys.ChunkBytes * TableKeys.MaxChunks;
 
-    private const string RowKey = "";
+    /// <summary>Default bucket count: keeps each partition under 2,000 entity writes/s up to 50,000 events/s.</summary>
+    public const int DefaultBuckets = 32;
+
+    /// <summary>The service's limit of operations per entity group transaction.</summary>
+    public const int MaxTransactionOperations = 100;
+
     private const string SnapshotPrefix = "S";
     private const string DeadlineProperty = "DeadlineTicks";
     private const int Parallelism = 16;
 
+    // The service allows 15 comparisons in one $filter: PartitionKey plus 14 RowKeys.
+    private const int KeysPerQuery = 14;
+
+    // The payload limit of a transaction is 4 MiB; binary travels as base64 (4/3), and headers need room.
+    private const long MaxTransactionPayloadBytes = 3 * 1024 * 1024;
+    private const long PerEntityOverheadBytes = 2 * 1024;
+
     private readonly TableClient _state;
-    private readonly TableClient _deadlines;
+    private readonly int _buckets;
 
-    // The deadline last seen with each ETag, so a write that stays in the same bucket skips the index (an optimisation
-    // only: without an entry the index rows are simply upserted).
-    private readonly ConcurrentDictionary<string, (string ETag, DateTimeOffset? Deadline)> _known = new(StringComparer.Ordinal);
-
-    public TableStateStore(TableServiceClient service, string stateTable = "state", string deadlinesTable = "deadlines")
+    public TableStateStore(TableServiceClient service, string stateTable = "state", int buckets = DefaultBuckets)
     {
         ArgumentNullException.ThrowIfNull(service);
+        ArgumentOutOfRangeException.ThrowIfLessThan(buckets, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(buckets, 4096);
         _state = service.GetTableClient(stateTable);
-        _deadlines = service.GetTableClient(deadlinesTable);
+        _buckets = buckets;
     }
 
-    /// <summary>Creates both tables if they do not exist (infrastructure normally does).</summary>
-    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default)
+    /// <summary>
+    /// The earlier signature, kept so existing callers compile: the separate deadline table is no longer used (the
+    /// deadline is a property of each state entity), so <paramref name="deadlinesTable"/> is ignored.
+    /// </summary>
+    public TableStateStore(TableServiceClient service, string stateTable, string deadlinesTable)
+        : this(service, stateTable, DefaultBuckets)
     {
-        await _state.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
-        await _deadlines.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+        ArgumentException.ThrowIfNullOrEmpty(deadlinesTable);
     }
+
+    /// <summary>Creates the state table if it does not exist (infrastructure normally does).</summary>
+    public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default) =>
+        await _state.CreateIfNotExistsAsync(cancellationToken).ConfigureAwait(false);
+
+    /// <summary>The PartitionKey of a key's bucket.</summary>
+    public string BucketOf(string key) => TableKeys.Bucket(key, _buckets);
 
     public async Task<IReadOnlyDictionary<string, StoredState>> LoadAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default)
     {
@@ -63,17 +89,32 @@ public sealed class TableStateStore : IStateStore
             ArgumentException.ThrowIfNullOrEmpty(key);
         }
 
+        var groups = keys.Distinct(StringComparer.Ordinal)
+            .GroupBy(BucketOf, StringComparer.Ordinal)
+            .SelectMany(bucket => bucket.Chunk(KeysPerQuery).Select(chunk => (Bucket: bucket.Key, Keys: chunk)))
+            .ToList();
         var found = new ConcurrentDictionary<string, StoredState>(StringComparer.Ordinal);
         var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(keys.Distinct(StringComparer.Ordinal), options, async (key, token) =>
+        await Parallel.ForEachAsync(groups, options, async (group, token) =>
         {
-            var response = await _state.GetEntityIfExistsAsync<TableEntity>(TableKeys.Escape(key), RowKey, cancellationToken: token).ConfigureAwait(false);
-            if (response.HasValue && response.Value is { } entity)
+            if (group.Keys.Length == 1)
             {
-                var deadline = entity.GetInt64(DeadlineProperty) is { } ticks ? TableKeys.FromTicks(ticks) : (DateTimeOffset?)null;
-                var etag = entity.ETag.ToString();
-                _known[key] = (etag, deadline);
-                found[key] = new StoredState(key, TableKeys.ReadChunks(entity, SnapshotPrefix), etag, deadline);
+                // A point read is the cheapest request for a single key.
+                var response = await _state.GetEntityIfExistsAsync<TableEntity>(group.Bucket, TableKeys.Escape(group.Keys[0]), cancellationToken: token).ConfigureAwait(false);
+                if (response.HasValue && response.Value is { } entity)
+                {
+                    found[group.Keys[0]] = ToStoredState(group.Keys[0], entity);
+                }
+
+                return;
+            }
+
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {group.Bucket}") + " and ("
+                + string.Join(" or ", group.Keys.Select(k => TableClient.CreateQueryFilter($"RowKey eq {TableKeys.Escape(k)}"))) + ")";
+            await foreach (var entity in _state.QueryAsync<TableEntity>(filter, cancellationToken: token).ConfigureAwait(false))
+            {
+                var key = TableKeys.Unescape(entity.RowKey);
+                found[key] = ToStoredState(key, entity);
             }
         }).ConfigureAwait(false);
 
@@ -83,44 +124,38 @@ public sealed class TableStateStore : IStateStore
     public async Task<string> SaveAsync(StateWrite write, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(write);
-        ArgumentException.ThrowIfNullOrEmpty(write.Key);
-        var partitionKey = TableKeys.Escape(write.Key);
-        var entity = new TableEntity(partitionKey, RowKey);
-        TableKeys.WriteChunks(entity, SnapshotPrefix, write.Snapshot.Span);
-        if (write.NextDeadline is { } deadline)
+        var result = (await SaveManyAsync([write], cancellationToken).ConfigureAwait(false))[0];
+        return result.ETag ?? throw new StateConflictException(write.Key, write.ExpectedETag);
+    }
+
+    public async Task<IReadOnlyList<StateSaveResult>> SaveManyAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        var seen = new HashSet<string>(StringComparer.Ordinal);
+        var entities = new TableEntity[writes.Count];
+        for (var i = 0; i < writes.Count; i++)
         {
-            entity[DeadlineProperty] = deadline.UtcTicks;
+            var write = writes[i] ?? throw new ArgumentException($"Write {i} is null.", nameof(writes));
+            ArgumentException.ThrowIfNullOrEmpty(write.Key);
+            if (!seen.Add(write.Key))
+            {
+                throw new ArgumentException($"Key '{write.Key}' appears twice in one save; each key may be written once per call.", nameof(writes));
+            }
+
+            // Built (and size-checked) before anything is sent, so an oversized snapshot writes nothing.
+            entities[i] = ToEntity(write);
         }
 
-        var bucket = write.NextDeadline is { } next ? TableKeys.MinuteBucket(next) : null;
-        var indexNeeded = bucket is not null && !SameBucketAsKnown(write.Key, write.ExpectedETag, bucket);
-        if (indexNeeded)
-        {
-            await UpsertIndexRowAsync(bucket!, partitionKey, cancellationToken).ConfigureAwait(false);
-        }
+        var etags = new string?[writes.Count];
+        var transactions = Enumerable.Range(0, writes.Count)
+            .GroupBy(i => entities[i].PartitionKey, StringComparer.Ordinal)
+            .SelectMany(bucket => PackTransactions(bucket.ToList(), writes))
+            .ToList();
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(transactions, options, async (indexes, token) =>
+            await SubmitAsync(indexes, writes, entities, etags, token).ConfigureAwait(false)).ConfigureAwait(false);
 
-        string etag;
-        try
-        {
-            var response = write.ExpectedETag is null
-                ? await _state.AddEntityAsync(entity, cancellationToken).ConfigureAwait(false)
-                : await _state.UpdateEntityAsync(entity, new ETag(write.ExpectedETag), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
-            etag = response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"Table storage returned no ETag for key '{write.Key}'.");
-        }
-        catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
-        {
-            _known.TryRemove(write.Key, out _);
-            throw new StateConflictException(write.Key, write.ExpectedETag, e);
-        }
-
-        if (indexNeeded)
-        {
-            // Second upsert: changes the row's ETag, so a cleaner that judged the row stale before our write cannot delete it.
-            await UpsertIndexRowAsync(bucket!, partitionKey, cancellationToken).ConfigureAwait(false);
-        }
-
-        _known[write.Key] = (etag, write.NextDeadline);
-        return etag;
+        return writes.Select((w, i) => new StateSaveResult(w.Key, etags[i])).ToList();
     }
 
     public async Task<IReadOnlyList<string>> GetDueKeysAsync(DateTimeOffset asOf, int maxKeys, CancellationToken cancellationToken = default)
@@ -132,31 +167,24 @@ public sealed class TableStateStore : IStateStore
         }
 
         var due = new ConcurrentBag<(long Ticks, string Key)>();
-        var filter = TableClient.CreateQueryFilter($"PartitionKey le {TableKeys.MinuteBucket(asOf)}");
-        var bucketRows = new List<TableEntity>();
-        string? bucket = null;
-        await foreach (var row in _deadlines.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["PartitionKey", "RowKey"], cancellationToken).ConfigureAwait(false))
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        await Parallel.ForEachAsync(Enumerable.Range(0, _buckets), options, async (bucket, token) =>
         {
-            if (row.PartitionKey != bucket)
+            // RowKey gt '' skips rows of the earlier layout (empty RowKey) in case a key's name equals a bucket's.
+            var filter = TableClient.CreateQueryFilter($"PartitionKey eq {TableKeys.BucketName(bucket)} and RowKey gt {string.Empty} and DeadlineTicks le {asOf.UtcTicks}");
+            var taken = 0;
+            await foreach (var row in _state.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: ["RowKey", DeadlineProperty], token).ConfigureAwait(false))
             {
-                // Rows arrive in bucket order; a later bucket only holds later deadlines.
-                await CheckBucketAsync(bucketRows, asOf, due, cancellationToken).ConfigureAwait(false);
-                bucketRows.Clear();
-                if (due.Count >= maxKeys)
+                if (row.GetInt64(DeadlineProperty) is { } ticks)
                 {
-                    break;
+                    due.Add((ticks, TableKeys.Unescape(row.RowKey)));
+                    if (++taken >= maxKeys)
+                    {
+                        break; // this bucket alone fills the answer; its later pages are not needed
+                    }
                 }
-
-                bucket = row.PartitionKey;
             }
-
-            bucketRows.Add(row);
-        }
-
-        if (due.Count < maxKeys)
-        {
-            await CheckBucketAsync(bucketRows, asOf, due, cancellationToken).ConfigureAwait(false);
-        }
+        }).ConfigureAwait(false);
 
         return due
             .OrderBy(d => d.Ticks)
@@ -166,59 +194,94 @@ public sealed class TableStateStore : IStateStore
             .ToList();
     }
 
-    private bool SameBucketAsKnown(string key, string? expectedETag, string bucket) =>
-        expectedETag is not null
-        && _known.TryGetValue(key, out var known)
-        && known.ETag == expectedETag
-        && known.Deadline is { } knownDeadline
-        && TableKeys.MinuteBucket(knownDeadline) == bucket;
-
-    private async Task UpsertIndexRowAsync(string bucket, string partitionKey, CancellationToken cancellationToken)
+    private static StoredState ToStoredState(string key, TableEntity entity)
     {
-        await _deadlines.UpsertEntityAsync(new TableEntity(bucket, partitionKey), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+        var deadline = entity.GetInt64(DeadlineProperty) is { } ticks ? TableKeys.FromTicks(ticks) : (DateTimeOffset?)null;
+        return new StoredState(key, TableKeys.ReadChunks(entity, SnapshotPrefix), entity.ETag.ToString(), deadline);
     }
 
-    /// <summary>Keeps the rows of one bucket whose key's real deadline is in that bucket and ≤ asOf; removes stale rows.</summary>
-    private async Task CheckBucketAsync(List<TableEntity> rows, DateTimeOffset asOf, ConcurrentBag<(long Ticks, string Key)> due, CancellationToken cancellationToken)
+    private TableEntity ToEntity(StateWrite write)
     {
-        if (rows.Count == 0)
+        var entity = new TableEntity(BucketOf(write.Key), TableKeys.Escape(write.Key));
+        TableKeys.WriteChunks(entity, SnapshotPrefix, write.Snapshot.Span);
+        if (write.NextDeadline is { } deadline)
         {
-            return;
+            entity[DeadlineProperty] = deadline.UtcTicks;
         }
 
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(rows, options, async (row, token) =>
+        return entity;
+    }
+
+    /// <summary>Splits one bucket's writes into transactions under the operation and payload limits.</summary>
+    private static IEnumerable<List<int>> PackTransactions(List<int> indexes, IReadOnlyList<StateWrite> writes)
+    {
+        var current = new List<int>();
+        long payload = 0;
+        foreach (var i in indexes)
         {
-            var state = await _state.GetEntityIfExistsAsync<TableEntity>(row.RowKey, RowKey, select: [DeadlineProperty], cancellationToken: token).ConfigureAwait(false);
-            var ticks = state.HasValue ? state.Value?.GetInt64(DeadlineProperty) : null;
-            if (ticks is not { } realTicks || TableKeys.MinuteBucket(TableKeys.FromTicks(realTicks)) != row.PartitionKey)
+            var size = (writes[i].Snapshot.Length * 4L / 3) + PerEntityOverheadBytes;
+            if (current.Count > 0 && (current.Count == MaxTransactionOperations || payload + size > MaxTransactionPayloadBytes))
             {
-                await DeleteStaleRowAsync(row, token).ConfigureAwait(false);
+                yield return current;
+                current = [];
+                payload = 0;
+            }
+
+            current.Add(i);
+            payload += size;
+        }
+
+        if (current.Count > 0)
+        {
+            yield return current;
+        }
+    }
+
+    /// <summary>Submits one transaction; a conflicting operation is taken out and the rest resubmitted.</summary>
+    private async Task SubmitAsync(List<int> indexes, IReadOnlyList<StateWrite> writes, TableEntity[] entities, string?[] etags, CancellationToken cancellationToken)
+    {
+        var pending = indexes;
+        while (pending.Count > 0)
+        {
+            if (pending.Count == 1)
+            {
+                // One key: a plain conditional write (also the fallback for a snapshot too big to share a transaction).
+                var i = pending[0];
+                try
+                {
+                    var response = writes[i].ExpectedETag is null
+                        ? await _state.AddEntityAsync(entities[i], cancellationToken).ConfigureAwait(false)
+                        : await _state.UpdateEntityAsync(entities[i], new ETag(writes[i].ExpectedETag!), TableUpdateMode.Replace, cancellationToken).ConfigureAwait(false);
+                    etags[i] = response.Headers.ETag?.ToString() ?? throw new InvalidOperationException($"Table storage returned no ETag for key '{writes[i].Key}'.");
+                }
+                catch (RequestFailedException e) when (e.Status is 409 or 412 or 404)
+                {
+                    etags[i] = null;
+                }
+
                 return;
             }
 
-            if (realTicks <= asOf.UtcTicks)
+            var actions = pending.Select(i => writes[i].ExpectedETag is null
+                ? new TableTransactionAction(TableTransactionActionType.Add, entities[i])
+                : new TableTransactionAction(TableTransactionActionType.UpdateReplace, entities[i], new ETag(writes[i].ExpectedETag!))).ToList();
+            try
             {
-                due.Add((realTicks, TableKeys.Unescape(row.RowKey)));
+                var response = await _state.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                for (var j = 0; j < pending.Count; j++)
+                {
+                    etags[pending[j]] = response.Value[j].Headers.ETag?.ToString()
+                        ?? throw new InvalidOperationException($"Table storage returned no ETag for key '{writes[pending[j]].Key}'.");
+                }
+
+                return;
             }
-        }).ConfigureAwait(false);
-    }
-
-    private async Task DeleteStaleRowAsync(TableEntity row, CancellationToken cancellationToken)
-    {
-        if (row.ETag == default)
-        {
-            // Without the ETag we read, a delete could remove a row a writer just renewed.
-            return;
-        }
-
-        try
-        {
-            await _deadlines.DeleteEntityAsync(row.PartitionKey, row.RowKey, row.ETag, cancellationToken).ConfigureAwait(false);
-        }
-        catch (RequestFailedException e) when (e.Status is 404 or 412)
-        {
-            // Already gone, or re-upserted by a writer since we read it: either way not ours to remove.
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404 && e.FailedTransactionActionIndex is { } failed && failed < pending.Count)
+            {
+                // Nothing of the transaction was written: drop the conflicting key and resubmit the others.
+                etags[pending[failed]] = null;
+                pending = [.. pending.Where((_, j) => j != failed)];
+            }
         }
     }
 }

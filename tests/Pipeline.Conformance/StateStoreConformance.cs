@@ -11,6 +11,12 @@ public abstract class StateStoreConformance
     /// <summary>A new, empty store.</summary>
     protected abstract Task<IStateStore> CreateStoreAsync();
 
+    /// <summary>
+    /// A second instance over the same storage as <paramref name="first"/>, as another host instance would open it.
+    /// In-process stores with nothing to share return <paramref name="first"/> itself.
+    /// </summary>
+    protected virtual Task<IStateStore> OpenSecondInstanceAsync(IStateStore first) => Task.FromResult(first);
+
     [ConformanceFact]
     public async Task Load_of_missing_keys_returns_nothing()
     {
@@ -375,5 +381,114 @@ public abstract class StateStoreConformance
 
         Assert.Equal(expected.Take(12), await store.GetDueKeysAsync(T0.AddHours(1), 12));
         Assert.Equal(expected, await store.GetDueKeysAsync(T0.AddHours(1), 1000));
+    }
+
+    [ConformanceFact]
+    public async Task Save_many_writes_each_key_under_its_own_etag_and_refuses_only_the_stale_ones()
+    {
+        var store = await CreateStoreAsync();
+        var b = await store.SaveAsync(new StateWrite("b", new byte[] { 1 }, null, T0.AddHours(1)));
+        var staleC = await store.SaveAsync(new StateWrite("c", new byte[] { 1 }, null, T0.AddHours(1)));
+        await store.SaveAsync(new StateWrite("c", new byte[] { 2 }, staleC, T0.AddHours(1)));
+        await store.SaveAsync(new StateWrite("d", new byte[] { 1 }, null, T0.AddHours(1)));
+
+        var results = await store.SaveManyAsync(
+        [
+            new StateWrite("a", new byte[] { 9 }, null, T0.AddMinutes(1)),     // new key: written
+            new StateWrite("b", new byte[] { 9 }, b, T0.AddMinutes(2)),        // current ETag: written
+            new StateWrite("c", new byte[] { 9 }, staleC, T0.AddMinutes(3)),   // stale ETag: conflict
+            new StateWrite("d", new byte[] { 9 }, null, T0.AddMinutes(4)),     // "new" but exists: conflict
+        ]);
+
+        Assert.Equal(["a", "b", "c", "d"], results.Select(r => r.Key));
+        Assert.Equal([false, false, true, true], results.Select(r => r.Conflicted));
+        Assert.NotEqual(b, results[1].ETag);
+        var loaded = await store.LoadAsync(["a", "b", "c", "d"]);
+        Assert.Equal(results[0].ETag, loaded["a"].ETag);
+        Assert.Equal(results[1].ETag, loaded["b"].ETag);
+        Assert.Equal(new byte[] { 9 }, loaded["a"].Snapshot.ToArray());
+        Assert.Equal(new byte[] { 9 }, loaded["b"].Snapshot.ToArray());
+        Assert.Equal(new byte[] { 2 }, loaded["c"].Snapshot.ToArray());
+        Assert.Equal(new byte[] { 1 }, loaded["d"].Snapshot.ToArray());
+
+        // Only the written keys moved their deadlines.
+        Assert.Equal(["a", "b"], await store.GetDueKeysAsync(T0.AddMinutes(30), 10));
+    }
+
+    [ConformanceFact]
+    public async Task Save_many_of_hundreds_of_keys_writes_them_all_with_their_deadlines()
+    {
+        var store = await CreateStoreAsync();
+        var keys = Enumerable.Range(0, 250).Select(i => $"fleet/{i:D3}").ToArray();
+
+        var created = await store.SaveManyAsync(keys.Select((k, i) => new StateWrite(k, TestData.Pattern(300, i), null, T0.AddSeconds(i))).ToList());
+        var updated = await store.SaveManyAsync(keys.Select((k, i) => new StateWrite(k, TestData.Pattern(200, i + 1), created[i].ETag, i % 2 == 0 ? T0.AddSeconds(i) : null)).ToList());
+
+        Assert.All(created.Concat(updated), r => Assert.False(r.Conflicted));
+        var loaded = await store.LoadAsync(keys);
+        Assert.Equal(250, loaded.Count);
+        Assert.Equal(TestData.Pattern(200, 250), loaded["fleet/249"].Snapshot.ToArray());
+        Assert.Equal(updated[249].ETag, loaded["fleet/249"].ETag);
+        Assert.Equal(keys.Where((_, i) => i % 2 == 0), await store.GetDueKeysAsync(T0.AddHours(1), 1000));
+    }
+
+    [ConformanceFact]
+    public async Task Two_instances_saving_the_same_keys_from_the_same_load_one_wins_every_key()
+    {
+        var first = await CreateStoreAsync();
+        var second = await OpenSecondInstanceAsync(first);
+        var keys = Enumerable.Range(0, 20).Select(i => $"k{i:D2}").ToArray();
+        await first.SaveManyAsync(keys.Select(k => new StateWrite(k, new byte[] { 0 }, null, null)).ToList());
+        var loadedByFirst = await first.LoadAsync(keys);
+        var loadedBySecond = await second.LoadAsync(keys);
+
+        // Both apply the same redelivered batch to the same loaded state; the first to save wins every key.
+        var won = await first.SaveManyAsync(keys.Select(k => new StateWrite(k, new byte[] { 1 }, loadedByFirst[k].ETag, T0)).ToList());
+        var lost = await second.SaveManyAsync(keys.Select(k => new StateWrite(k, new byte[] { 2 }, loadedBySecond[k].ETag, T0.AddDays(1))).ToList());
+
+        Assert.All(won, r => Assert.False(r.Conflicted));
+        Assert.All(lost, r => Assert.True(r.Conflicted));
+        var reloaded = await second.LoadAsync(keys);
+        Assert.All(keys, k => Assert.Equal(new byte[] { 1 }, reloaded[k].Snapshot.ToArray()));
+        Assert.Equal(keys, await second.GetDueKeysAsync(T0, 100));
+
+        // Having reloaded, the second instance writes on top of the winner.
+        var retried = await second.SaveManyAsync(keys.Select(k => new StateWrite(k, new byte[] { 3 }, reloaded[k].ETag, null)).ToList());
+        Assert.All(retried, r => Assert.False(r.Conflicted));
+        Assert.Empty(await first.GetDueKeysAsync(T0.AddDays(2), 100));
+    }
+
+    [ConformanceFact]
+    public async Task Saving_the_same_batch_again_is_refused_and_changes_nothing()
+    {
+        var store = await CreateStoreAsync();
+        var batch = new List<StateWrite>
+        {
+            new("x", new byte[] { 1 }, null, T0.AddMinutes(1)),
+            new("y", new byte[] { 1 }, null, T0.AddMinutes(2)),
+        };
+        var saved = await store.SaveManyAsync(batch);
+
+        var again = await store.SaveManyAsync(batch);
+
+        Assert.All(again, r => Assert.True(r.Conflicted));
+        var loaded = await store.LoadAsync(["x", "y"]);
+        Assert.Equal(saved[0].ETag, loaded["x"].ETag);
+        Assert.Equal(saved[1].ETag, loaded["y"].ETag);
+        Assert.Equal(["x", "y"], await store.GetDueKeysAsync(T0.AddMinutes(5), 10));
+    }
+
+    [ConformanceFact]
+    public async Task Save_many_rejects_a_key_written_twice_in_one_call_and_writes_nothing()
+    {
+        var store = await CreateStoreAsync();
+
+        await Assert.ThrowsAsync<ArgumentException>(() => store.SaveManyAsync(
+        [
+            new StateWrite("twice", new byte[] { 1 }, null, null),
+            new StateWrite("twice", new byte[] { 2 }, null, null),
+        ]));
+
+        Assert.Empty(await store.LoadAsync(["twice"]));
     }
 }

@@ -146,8 +146,12 @@ public sealed class KeyEngine
         Advance(state, now);
     }
 
-    /// <summary>The processing time at which this key next needs attention (Sweep), or null.</summary>
-    public DateTimeOffset? NextDeadline(KeyState state, DateTimeOffset processingTime)
+    /// <summary>
+    /// The processing time at which this key next needs attention (Sweep), or null. Events waiting in the reorder
+    /// buffer make the key due no earlier than <paramref name="bufferIdleDelay"/> after its last arrival: the key's
+    /// next event releases them anyway, so an active key is not due at every Sweep (see SweepSchedule).
+    /// </summary>
+    public DateTimeOffset? NextDeadline(KeyState state, DateTimeOffset processingTime, TimeSpan bufferIdleDelay = default)
     {
         ArgumentNullException.ThrowIfNull(state);
         var now = processingTime.UtcTicks;
@@ -161,19 +165,28 @@ public sealed class KeyEngine
         // Apply ends by advancing the rules, which leaves their earliest deadline cached; compute it only if not.
         var next = state.RulesDue != long.MinValue ? state.RulesDue : RulesDue(state);
 
-        if (state.Buffer.Count > 0)
-        {
-            next = Math.Min(next, state.Buffer[0].Timestamp.UtcTicks);
-        }
-
-        if (next == long.MaxValue || state.MaxEventTicks == long.MinValue)
+        if ((next == long.MaxValue && state.Buffer.Count == 0) || state.MaxEventTicks == long.MinValue)
         {
             return null;
         }
 
-        // The watermark reaches `next` when MaxEvent − tolerance + (now' − lastArrival) ≥ next.
-        var due = state.LastArrivalTicks + (next - (state.MaxEventTicks - Rules.ToleranceTicks));
+        // The watermark reaches `t` when MaxEvent − tolerance + (now' − lastArrival) ≥ t.
+        var lag = state.LastArrivalTicks - (state.MaxEventTicks - Rules.ToleranceTicks);
+        var due = next == long.MaxValue ? long.MaxValue : SaturatingAdd(next, lag);
+        if (state.Buffer.Count > 0)
+        {
+            // Buffer release: the watermark's time, but not before the idle delay after the last arrival.
+            var release = Math.Max(SaturatingAdd(state.Buffer[0].Timestamp.UtcTicks, lag), SaturatingAdd(state.LastArrivalTicks, bufferIdleDelay.Ticks));
+            due = Math.Min(due, release);
+        }
+
         return new DateTimeOffset(Math.Clamp(due, now, DateTimeOffset.MaxValue.UtcTicks), TimeSpan.Zero);
+    }
+
+    private static long SaturatingAdd(long a, long b)
+    {
+        var sum = a + b;
+        return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
     }
 
     /// <summary>A read-only view of the key for the Api.</summary>

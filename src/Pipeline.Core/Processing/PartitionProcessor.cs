@@ -321,48 +321,25 @@ public sealed class PartitionProcessor : IDisposable
         var pending = keys;
         for (var attempt = 0; pending.Count > 0; attempt++)
         {
-            var conflicted = new List<string>();
+            // One call for all keys, each write conditional on its own ETag: the store may group them into
+            // transactions (Table storage: up to 100 keys of one bucket per request) and reports conflicts per key.
             var writes = pending.Select(k => (Key: k, Cached: _cache[k])).ToList();
-            async ValueTask Write((string Key, CachedKey Cached) item, CancellationToken ct)
+            var saves = writes.Select(w => new StateWrite(w.Key, KeyStateSerializer.Write(w.Cached.State), w.Cached.ETag,
+                _engine.NextDeadline(w.Cached.State, processingTime, _options.BufferIdleDelay))).ToList();
+            var saved = await _store.SaveManyAsync(saves, cancellationToken).ConfigureAwait(false);
+            var conflicted = new List<string>();
+            for (var i = 0; i < writes.Count; i++)
             {
-                var snapshot = KeyStateSerializer.Write(item.Cached.State);
-                var deadline = _engine.NextDeadline(item.Cached.State, processingTime);
-                try
+                if (saved[i].ETag is { } etag)
                 {
-                    var etag = await _store.SaveAsync(new StateWrite(item.Key, snapshot, item.Cached.ETag, deadline), ct).ConfigureAwait(false);
-                    item.Cached.ETag = etag;
-                    item.Cached.Dirty = false;
+                    writes[i].Cached.ETag = etag;
+                    writes[i].Cached.Dirty = false;
                 }
-                catch (StateConflictException)
+                else
                 {
-                    lock (conflicted)
-                    {
-                        conflicted.Add(item.Key);
-                    }
+                    conflicted.Add(writes[i].Key);
                 }
             }
-
-            // Bounded concurrency without thread hops: a store that completes synchronously (memory) runs inline,
-            // one that does I/O (Tables) keeps up to MaxParallelWrites writes in flight.
-            var inflight = new List<Task>();
-            foreach (var item in writes)
-            {
-                var write = Write(item, cancellationToken);
-                if (write.IsCompletedSuccessfully)
-                {
-                    continue;
-                }
-
-                inflight.Add(write.AsTask());
-                if (inflight.Count >= _options.MaxParallelWrites)
-                {
-                    var done = await Task.WhenAny(inflight).ConfigureAwait(false);
-                    inflight.Remove(done);
-                    await done.ConfigureAwait(false);
-                }
-            }
-
-            await Task.WhenAll(inflight).ConfigureAwait(false);
 
             if (conflicted.Count == 0)
             {

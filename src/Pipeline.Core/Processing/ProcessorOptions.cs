@@ -8,7 +8,10 @@ public sealed record ProcessorOptions
     /// <summary>Environment name used in alert CloudEvent sources: <c>/pipeline/{environment}/rules/{ruleId}</c>.</summary>
     public string Environment { get; init; } = "local";
 
-    /// <summary>State writes in flight at once.</summary>
+    /// <summary>
+    /// State writes in flight at once for stores that write key by key. Stores that group writes
+    /// (<see cref="State.IStateStore.SaveManyAsync"/>) bound their own concurrency.
+    /// </summary>
     public int MaxParallelWrites { get; init; } = 16;
 
     /// <summary>Event Grid accepts at most 5,000 events and 1 MB per publish call.</summary>
@@ -24,6 +27,14 @@ public sealed record ProcessorOptions
     /// persisted and whose outbox is empty are dropped; they are reloaded from the store when they come back.
     /// </summary>
     public int MaxCachedKeys { get; init; } = 100_000;
+
+    /// <summary>
+    /// How long after a key's last arrival the Sweep releases events still waiting in its reorder buffer. The key's
+    /// next event releases them sooner; without this delay every active key would be due at every Sweep (its latest
+    /// event always waits out the out-of-order tolerance). It bounds the extra alert latency of a device that stops
+    /// sending: its last events reach the rules at most this long (plus one Sweep interval) after they arrived.
+    /// </summary>
+    public TimeSpan BufferIdleDelay { get; init; } = TimeSpan.FromMinutes(1);
 
     /// <summary>Due keys a Sweep handles per call.</summary>
     public int SweepBatchSize { get; init; } = 5000;

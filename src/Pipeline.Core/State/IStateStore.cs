@@ -16,6 +16,36 @@ public interface IStateStore
     /// <exception cref="StateConflictException">Someone else wrote the key since it was loaded.</exception>
     Task<string> SaveAsync(StateWrite write, CancellationToken cancellationToken = default);
 
+    /// <summary>
+    /// Writes several keys, each conditional on its own <see cref="StateWrite.ExpectedETag"/> exactly as
+    /// <see cref="SaveAsync"/> does, and reports per key: the new ETag, or a conflict (that key is not written; the
+    /// others are). A store may group the writes (Table storage: entity group transactions per partition); the
+    /// default writes them one by one. Each key may appear once per call.
+    /// </summary>
+    async Task<IReadOnlyList<StateSaveResult>> SaveManyAsync(IReadOnlyList<StateWrite> writes, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(writes);
+        if (writes.Select(w => w.Key).Distinct(StringComparer.Ordinal).Count() != writes.Count)
+        {
+            throw new ArgumentException("A key appears twice in one save; each key may be written once per call.", nameof(writes));
+        }
+
+        var results = new List<StateSaveResult>(writes.Count);
+        foreach (var write in writes)
+        {
+            try
+            {
+                results.Add(new StateSaveResult(write.Key, await SaveAsync(write, cancellationToken).ConfigureAwait(false)));
+            }
+            catch (StateConflictException)
+            {
+                results.Add(new StateSaveResult(write.Key, null));
+            }
+        }
+
+        return results;
+    }
+
     /// <summary>Keys whose next deadline is at or before <paramref name="asOf"/>, earliest first, at most <paramref name="maxKeys"/>.</summary>
     Task<IReadOnlyList<string>> GetDueKeysAsync(DateTimeOffset asOf, int maxKeys, CancellationToken cancellationToken = default);
 }
@@ -25,6 +55,13 @@ public sealed record StoredState(string Key, ReadOnlyMemory<byte> Snapshot, stri
 
 /// <summary>A conditional write of one key's snapshot.</summary>
 public sealed record StateWrite(string Key, ReadOnlyMemory<byte> Snapshot, string? ExpectedETag, DateTimeOffset? NextDeadline);
+
+/// <summary>The outcome of one key in <see cref="IStateStore.SaveManyAsync"/>: the new ETag, or null when it conflicted.</summary>
+public sealed record StateSaveResult(string Key, string? ETag)
+{
+    /// <summary>Someone else wrote the key since it was loaded: nothing was written for it.</summary>
+    public bool Conflicted => ETag is null;
+}
 
 /// <summary>The stored ETag of a key is not the one the writer loaded: reload and re-apply.</summary>
 public sealed class StateConflictException : Exception
