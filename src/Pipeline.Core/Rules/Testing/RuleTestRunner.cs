@@ -99,7 +99,7 @@ public static class RuleTestRunner
         var states = test.Devices.ToDictionary(d => d.Id, d => engine.NewState(d.Id, test.Start), StringComparer.Ordinal);
         var labels = test.Devices.ToDictionary(d => d.Id, d => d.Labels, StringComparer.Ordinal);
         var sequences = new Dictionary<string, long>(StringComparer.Ordinal);
-        var counters = new ApplyCounters();
+        var counters = new Dispositions();
         var deadLetters = new List<DeadLetter>();
         var transitions = new List<AlertEvent>();
         foreach (var (ticks, byDevice) in arrivals)
@@ -122,7 +122,7 @@ public static class RuleTestRunner
                 }
 
                 var before = state.Outbox.Count;
-                engine.Apply(state, events, time, counters, deadLetters);
+                engine.Apply(state, events, time, ref counters, deadLetters);
                 transitions.AddRange(state.Outbox.Skip(before));
             }
         }
