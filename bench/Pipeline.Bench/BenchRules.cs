@@ -1,5 +1,6 @@
 using Pipeline.Core.Engine;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 
 namespace Pipeline.Bench;
 
@@ -47,7 +48,7 @@ internal static class BenchRules
 
     public static RuleSet RuleSet => s_ruleSet.Value;
 
-    public static CompiledRules Compile() => CompiledRules.Compile(RuleSet, Environment);
+    public static CompiledRules Compile() => RuleSetCompiler.Compile(RuleSet, Environment);
 
     private static RuleSet Load()
     {

@@ -5,6 +5,7 @@ using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 
 namespace Pipeline.Bench;
@@ -174,7 +175,7 @@ internal static class Measurements
         Collect();
         var heapBefore = GC.GetTotalMemory(forceFullCollection: true);
         var workload = new Workload(keys);
-        var harness = new EngineHarness(keys, rules is null ? null : CompiledRules.Compile(rules, BenchRules.Environment));
+        var harness = new EngineHarness(keys, rules is null ? null : RuleSetCompiler.Compile(rules, BenchRules.Environment));
         var decoder = new TelemetryDecoder();
         var cursor = new Workload.Cursor(workload, 0);
         var batch = new Telemetry[BatchSize];

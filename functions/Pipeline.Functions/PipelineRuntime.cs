@@ -1,7 +1,7 @@
 using Microsoft.Extensions.Logging;
-using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Hosting;
 
 namespace Pipeline.Functions;
@@ -73,7 +73,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
         }
 
         // Compiled before it is stored, so a set the engine cannot run never becomes what other instances load.
-        _ = CompiledRules.Compile(result.RuleSet!, ready.Components.Environment);
+        _ = RuleSetCompiler.Compile(result.RuleSet!, ready.Components.Environment);
         await _rulesGate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -1,5 +1,4 @@
 using Pipeline.Core.Rules;
-using Pipeline.Core.Rules.Kinds;
 
 namespace Pipeline.Core.Engine;
 
@@ -41,10 +40,15 @@ public sealed class CompiledRules
 
     internal long MaxFutureSkewTicks { get; }
 
-    public static CompiledRules Compile(RuleSet rules, string environment)
+    /// <summary>
+    /// Orders the rules and turns each into a runtime with <paramref name="compileRule"/> (the rule kinds' compiler,
+    /// passed in because the kinds build on this namespace).
+    /// </summary>
+    internal static CompiledRules Compile(RuleSet rules, string environment, Func<Rule, int, RuleDefaults, RuleRuntime> compileRule)
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentException.ThrowIfNullOrEmpty(environment);
+        ArgumentNullException.ThrowIfNull(compileRule);
 
         // Composites go last, each after the composites it refers to (the loader rejects cycles).
         var ordered = rules.Rules.Where(r => r.Kind != RuleKind.Composite).ToList();
@@ -61,7 +65,7 @@ public sealed class CompiledRules
         var runtimes = new RuleRuntime[ordered.Count];
         for (var i = 0; i < ordered.Count; i++)
         {
-            runtimes[i] = RuleKindRegistry.Compile(ordered[i], i, rules.Defaults);
+            runtimes[i] = compileRule(ordered[i], i, rules.Defaults);
         }
 
         var index = runtimes.ToDictionary(r => r.Rule.Id, r => r.Index, StringComparer.Ordinal);

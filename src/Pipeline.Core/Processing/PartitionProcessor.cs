@@ -2,6 +2,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 
 namespace Pipeline.Core.Processing;
@@ -48,7 +49,7 @@ public sealed class PartitionProcessor : IDisposable
         _options = options ?? new ProcessorOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedKeys, 1, nameof(options));
         _decoder = new TelemetryDecoder(_options.Decoder);
-        _engine = new KeyEngine(CompiledRules.Compile(rules, _options.Environment));
+        _engine = new KeyEngine(RuleSetCompiler.Compile(rules, _options.Environment));
     }
 
     public RuleSet Rules => _engine.Rules.RuleSet;
@@ -63,7 +64,7 @@ public sealed class PartitionProcessor : IDisposable
     public async Task ReplaceRulesAsync(RuleSet rules, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        var compiled = CompiledRules.Compile(rules, _options.Environment);
+        var compiled = RuleSetCompiler.Compile(rules, _options.Environment);
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {

@@ -1,7 +1,6 @@
 using System.Globalization;
 using System.Text.RegularExpressions;
 using Pipeline.Core.Alerts;
-using Pipeline.Core.Rules.Kinds;
 using Pipeline.Core.Time;
 
 namespace Pipeline.Core.Rules;
@@ -10,7 +9,7 @@ namespace Pipeline.Core.Rules;
 /// Turns a <see cref="DocNode"/> tree into a <see cref="RuleSet"/>, collecting every error rather than stopping at
 /// the first, so one run of <c>rules validate</c> shows everything to fix.
 /// </summary>
-internal sealed partial class RuleSetReader
+internal sealed partial class RuleSetReader(IRuleKindReader kinds)
 {
     private static readonly string[] TopFields = ["defaults", "rules", "inhibitions"];
     private static readonly string[] DefaultsFields = ["outOfOrderTolerance", "allowedLateness", "latePolicy", "maxFutureSkew"];
@@ -80,7 +79,7 @@ internal sealed partial class RuleSetReader
             }
 
             CheckIds(infos);
-            CompositeKind.CheckReferences(this, infos);
+            kinds.CheckReferences(this, infos);
         }
 
         if (_errors.Count > 0)
@@ -309,9 +308,9 @@ internal sealed partial class RuleSetReader
         var idNode = Optional(fields, "id");
         var id = ReadId(idNode, ruleId, index, map.Line);
         var (rule, draft) = ReadCommonFields(map, fields, ruleId);
-        var detector = draft.Node("detector") is { } detectorNode ? DetectorReader.Read(this, detectorNode, ruleId) : null;
-        var (composite, references) = draft.Node("composite") is { } compositeNode ? CompositeKind.Read(this, compositeNode, ruleId) : (null, []);
-        var ruleShape = CheckKind(draft);
+        var detector = draft.Node("detector") is { } detectorNode ? kinds.ReadDetector(this, detectorNode, ruleId) : null;
+        var (composite, references) = draft.Node("composite") is { } compositeNode ? kinds.ReadComposite(this, compositeNode, ruleId) : (null, []);
+        var ruleShape = kinds.CheckRule(this, draft);
         var overrides = draft.Node("overrides") is { } overridesNode
             ? ReadOverrides(overridesNode, ruleId, ruleShape, draft.When, draft.Clear, draft.Ladder)
             : [];
@@ -379,28 +378,6 @@ internal sealed partial class RuleSetReader
             KeepFiringFor = keepFiringFor ?? TimeSpan.Zero,
         };
         return (rule, draft);
-    }
-
-    /// <summary>Runs the checks of the rule's kind (named by its 'composite' or 'detector' field); returns the shape overrides must fit.</summary>
-    private string CheckKind(RuleDraft draft)
-    {
-        if (draft.Has("composite"))
-        {
-            CompositeKind.CheckRule(this, draft);
-            return "composite";
-        }
-
-        if (draft.Node("detector") is { } detectorNode)
-        {
-            var kind = detectorNode is DocMap map && map.Entries.FirstOrDefault(e => e.Key.Value == "kind")?.Value is DocScalar kindScalar
-                ? RuleKindRegistry.FindDetector(kindScalar.Value)
-                : null;
-            DetectorReader.CheckRule(this, draft, kind);
-            return "detector";
-        }
-
-        ThresholdKind.CheckRule(this, draft);
-        return draft.LadderGiven ? "ladder" : "when";
     }
 
     /// <summary>A window and an aggregate go together, for the kinds that read them.</summary>

@@ -2,6 +2,7 @@ using FsCheck.Xunit;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 using Pipeline.Core.Tests.Support;
 using Pipeline.Core.Time;
@@ -61,7 +62,7 @@ public sealed class BatchingProperties
     /// <summary>Applies the stream cut at <paramref name="cuts"/>; every call at one processing time, so only event time moves.</summary>
     private static Outcome Run(RuleSet rules, List<Telemetry> stream, HashSet<int> cuts)
     {
-        var engine = new KeyEngine(CompiledRules.Compile(rules, "prop"));
+        var engine = new KeyEngine(RuleSetCompiler.Compile(rules, "prop"));
         var at = Timeline.At(3600);
         var states = new Dictionary<string, KeyState>(StringComparer.Ordinal);
         var counters = new Dispositions();

@@ -3,6 +3,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 using Pipeline.Core.Tests.Support;
 using static Pipeline.Core.Tests.Support.TestRules;
@@ -60,7 +61,7 @@ public sealed class EngineProperties
     private static (List<string> Alerts, Dictionary<string, byte[]> Snapshots) Run(IReadOnlyList<(DateTimeOffset At, List<Telemetry> Events)> batches, bool deliverTwice = false,
         DateTimeOffset? finalSweep = null)
     {
-        var engine = new KeyEngine(CompiledRules.Compile(Rules(), "prop"));
+        var engine = new KeyEngine(RuleSetCompiler.Compile(Rules(), "prop"));
         var states = new Dictionary<string, KeyState>(StringComparer.Ordinal);
         var alerts = new List<string>();
         void Apply(string key, IReadOnlyList<Telemetry> events, DateTimeOffset at)
@@ -133,7 +134,7 @@ public sealed class EngineProperties
     [Property(MaxTest = 60)]
     public bool Snapshot_round_trips_exactly_and_a_restored_key_continues_identically(int seed)
     {
-        var engine = new KeyEngine(CompiledRules.Compile(Rules(), "prop"));
+        var engine = new KeyEngine(RuleSetCompiler.Compile(Rules(), "prop"));
         var events = WithArrivalSequence(Scenario(seed).Where(e => e.Key == "a").OrderBy(e => e.Timestamp));
         var half = events.Count / 2;
         var original = engine.NewState("a", events[0].Timestamp);

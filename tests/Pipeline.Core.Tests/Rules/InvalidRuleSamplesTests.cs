@@ -1,4 +1,5 @@
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 
 namespace Pipeline.Core.Tests.Rules;
 

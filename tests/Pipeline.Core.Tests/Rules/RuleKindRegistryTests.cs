@@ -1,6 +1,6 @@
-using Pipeline.Core.Engine;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Rules.Kinds;
+using Pipeline.Core.RuleSets;
 
 namespace Pipeline.Core.Tests.Rules;
 
@@ -55,7 +55,7 @@ public class RuleKindRegistryTests
         Assert.True(result.Success, string.Join(Environment.NewLine, result.Errors));
         var rule = result.RuleSet!.Find("r")!;
         Assert.Equal(kind, KindOf(rule));
-        var compiled = CompiledRules.Compile(result.RuleSet, "test");
+        var compiled = RuleSetCompiler.Compile(result.RuleSet, "test");
         Assert.Contains(compiled.Runtimes, r => r.Rule.Id == "r");
     }
 

@@ -1,5 +1,6 @@
 using System.Text;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 
 namespace Pipeline.Core.Tests.Rules;
 

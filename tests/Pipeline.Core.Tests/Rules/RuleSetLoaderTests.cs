@@ -1,5 +1,6 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.Time;
 
 namespace Pipeline.Core.Tests.Rules;

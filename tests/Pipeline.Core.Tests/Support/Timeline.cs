@@ -3,6 +3,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 
 namespace Pipeline.Core.Tests.Support;
@@ -21,7 +22,7 @@ internal sealed class Timeline
 
     public Timeline(RuleSet rules, string environment = "test")
     {
-        _engine = new KeyEngine(CompiledRules.Compile(rules, environment));
+        _engine = new KeyEngine(RuleSetCompiler.Compile(rules, environment));
     }
 
     private Dispositions _counters;

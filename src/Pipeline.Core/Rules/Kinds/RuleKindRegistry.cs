@@ -32,6 +32,9 @@ internal static class RuleKindRegistry
         return null;
     }
 
+    /// <summary>Reads each rule's kind-specific fields: what the loader gives the reader.</summary>
+    public static IRuleKindReader Reader { get; } = new KindReader();
+
     public static RuleRuntime Compile(Rule rule, int index, RuleDefaults defaults)
     {
         ArgumentNullException.ThrowIfNull(rule);
@@ -42,5 +45,37 @@ internal static class RuleKindRegistry
             _ => Detectors.FirstOrDefault(d => d.Name == rule.Detector!.Kind)?.Compile(rule, index, rule.Detector!)
                 ?? throw new ArgumentException($"Rule '{rule.Id}' has an unknown detector '{rule.Detector?.Kind}'.", nameof(rule)),
         };
+    }
+
+    private sealed class KindReader : IRuleKindReader
+    {
+        public DetectorSpec? ReadDetector(RuleSetReader reader, DocNode node, string? ruleId) => DetectorReader.Read(reader, node, ruleId);
+
+        public (CompositeSpec? Spec, IReadOnlyList<(string Id, int Line, string Field)> References) ReadComposite(
+            RuleSetReader reader, DocNode node, string? ruleId) => CompositeKind.Read(reader, node, ruleId);
+
+        // The kind is named by the rule's 'composite' or 'detector' field; a rule with neither is a threshold.
+        public string CheckRule(RuleSetReader reader, RuleDraft draft)
+        {
+            if (draft.Has("composite"))
+            {
+                CompositeKind.CheckRule(reader, draft);
+                return "composite";
+            }
+
+            if (draft.Node("detector") is { } detectorNode)
+            {
+                var kind = detectorNode is DocMap map && map.Entries.FirstOrDefault(e => e.Key.Value == "kind")?.Value is DocScalar kindScalar
+                    ? FindDetector(kindScalar.Value)
+                    : null;
+                DetectorReader.CheckRule(reader, draft, kind);
+                return "detector";
+            }
+
+            ThresholdKind.CheckRule(reader, draft);
+            return draft.LadderGiven ? "ladder" : "when";
+        }
+
+        public void CheckReferences(RuleSetReader reader, IReadOnlyList<RuleInfo> infos) => CompositeKind.CheckReferences(reader, infos);
     }
 }

@@ -1,4 +1,7 @@
-namespace Pipeline.Core.Rules;
+using Pipeline.Core.Rules;
+using Pipeline.Core.Rules.Kinds;
+
+namespace Pipeline.Core.RuleSets;
 
 /// <summary>
 /// Loads and validates a rule file (DESIGN section 4) from text; reading the file is the caller's job, so the engine
@@ -16,7 +19,7 @@ public static class RuleSetLoader
             return new RuleSetLoadResult(null, [error ?? new RuleError(null, string.Empty, "the file could not be read", 1)]);
         }
 
-        var result = new RuleSetReader().Read(root);
+        var result = new RuleSetReader(RuleKindRegistry.Reader).Read(root);
         return result.RuleSet is { } set && RuleSetLimits.Check(set) is { Count: > 0 } exceeded
             ? new RuleSetLoadResult(null, exceeded)
             : result;
