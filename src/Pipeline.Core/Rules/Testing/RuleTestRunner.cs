@@ -2,6 +2,7 @@ using System.Globalization;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 
 namespace Pipeline.Core.Rules.Testing;
@@ -63,7 +64,7 @@ public static class RuleTestRunner
     {
         ArgumentNullException.ThrowIfNull(rules);
         ArgumentNullException.ThrowIfNull(test);
-        var engine = new KeyEngine(CompiledRules.Compile(rules, "test"));
+        var engine = new KeyEngine(RuleSetCompiler.Compile(rules, "test"));
 
         // Group each device's samples by time: metrics at the same instant travel in one event, as a device sends them.
         var arrivals = new SortedDictionary<long, Dictionary<string, Dictionary<string, double>>>();

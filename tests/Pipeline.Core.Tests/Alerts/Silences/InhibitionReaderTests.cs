@@ -1,6 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 
 namespace Pipeline.Core.Tests.Alerts.Silences;
 
