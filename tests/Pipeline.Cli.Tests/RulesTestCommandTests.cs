@@ -1,4 +1,4 @@
-using Pipeline.Cli.Tests.Local;
+using Pipeline.Local.Tests;
 
 namespace Pipeline.Cli.Tests;
 
