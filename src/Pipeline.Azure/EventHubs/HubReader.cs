@@ -67,5 +67,12 @@ public sealed class HubReader(EventHubConsumerClient consumer, IPositionStore po
                 batch = new List<RawEvent>(_options.MaxBatch);
             }
         }
+
+        // A read ends only when the client is closed; what it delivered before is still processed.
+        if (batch.Count > 0)
+        {
+            await process(partition, batch, cancellationToken).ConfigureAwait(false);
+            await positions.SaveAsync(stream, partition, last, cancellationToken).ConfigureAwait(false);
+        }
     }
 }
