@@ -16,8 +16,8 @@ public readonly record struct HubRecord(ReadOnlyMemory<byte> Body, string Partit
     public const string IotHubDeviceIdProperty = "iothub-connection-device-id";
 
     /// <summary>
-    /// The raw event. The connection's device id travels as a hint: the decoder uses it only when the body has no
-    /// <c>deviceId</c> (a device that names itself in the body keeps that name, as before IoT Hub was in the path).
+    /// The raw event. The connection's device id travels as the decoder's hint: it names the device of a body without
+    /// <c>deviceId</c>, and, being authenticated by IoT Hub, it also wins over an id the body claims.
     /// </summary>
     public RawEvent ToRawEvent() =>
         new(Body, new SourcePosition(Partition, SequenceNumber, EnqueuedTime), string.IsNullOrWhiteSpace(ConnectionDeviceId) ? null : ConnectionDeviceId);

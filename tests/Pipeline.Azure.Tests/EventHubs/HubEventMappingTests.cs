@@ -36,13 +36,13 @@ public sealed class HubEventMappingTests
     }
 
     [Fact]
-    public void A_body_that_names_its_device_keeps_that_name_over_IoT_Hubs()
+    public void IoT_Hubs_authenticated_device_id_wins_over_the_id_a_body_claims()
     {
         var raw = HubEventMapping.ToRawEvent("0", Event("""{"deviceId":"pump-2","ts":"2026-01-01T00:00:00Z","t":1}""",
             new Dictionary<string, object> { ["iothub-connection-device-id"] = "gateway-1" }));
 
         Assert.True(new TelemetryDecoder().TryDecode(raw, out var telemetry, out var failure), failure.ToString());
-        Assert.Equal("pump-2", telemetry.Key);
+        Assert.Equal("gateway-1", telemetry.Key);
     }
 
     [Theory]
