@@ -11,7 +11,7 @@ namespace Pipeline.Cli;
 /// <summary><c>pipeline run</c>: the main job, live, until Ctrl+C, <c>--for</c>, or the end of finite inputs.</summary>
 internal static class RunCommand
 {
-    public static readonly string[] SourceKinds = ["sim", "http", "file", "stdin"];
+    public static readonly string[] SourceKinds = ["sim", "http", "file", "stdin", "eventhubs"];
     public static readonly string[] SinkKinds = ["console", "jsonl", "webhook", "eventgrid"];
 
     public static Command Create(CliIo io)
@@ -41,7 +41,9 @@ internal static class RunCommand
         var environment = CliOptions.Text("--environment", "Environment name in alert sources /pipeline/{environment}/rules/{ruleId} (default local)", "NAME");
         var sweep = CliOptions.Duration("--sweep-interval", "How often idle keys are advanced and failed deliveries retried (default 1s)");
 
-        var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file or stdin → rules → console, alerts.jsonl, webhook or Event Grid");
+        var hubSource = new EventHubs.HubSourceOptions();
+        var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file, stdin or an event hub → rules → console, alerts.jsonl, webhook or Event Grid");
+        hubSource.AddTo(command);
         foreach (var option in new Option[] { rules, sources, file, httpPort, maxBody, state, tablesUri, tablesConnection, stateTable, clientId, sinks, output,
                      webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep })
         {
@@ -97,6 +99,7 @@ internal static class RunCommand
                 Interval = parse.GetValue(interval) ?? TimeSpan.FromSeconds(10),
                 Environment = parse.GetValue(environment) ?? "local",
                 SweepEvery = parse.GetValue(sweep) ?? TimeSpan.FromSeconds(1),
+                EventHubs = hubSource.Read(parse, sourceList, parse.GetValue(clientId)),
             };
             if (settings.Interval <= TimeSpan.Zero || settings.SweepEvery <= TimeSpan.Zero)
             {
@@ -125,6 +128,7 @@ internal static class RunCommand
         public TimeSpan Interval { get; init; }
         public required string Environment { get; init; }
         public TimeSpan SweepEvery { get; init; }
+        public EventHubs.HubSourceSettings? EventHubs { get; init; }
     }
 
     private static async Task<int> ExecuteAsync(RunSettings s, CliIo io, CancellationToken cancellationToken)
@@ -188,7 +192,12 @@ internal static class RunCommand
             finite.Add(LineSource.FeedAsync("stdin", io.Context.OpenStdin(), ingress, clock, stopSources.Token));
         }
 
-        var endless = sim is not null || http is not null || s.For is not null;
+        if (s.EventHubs is { } hub)
+        {
+            finite.Add(EventHubs.HubSource.FeedAsync(hub, EventHubs.HubSource.CreatePositionStore(s.State), ingress, clock, io.Stdout, stopSources.Token));
+        }
+
+        var endless = sim is not null || http is not null || s.For is not null || s.EventHubs is not null;
         var inputsDone = Task.WhenAll(finite);
         var stopWhen = endless ? WhenFaultedAsync(inputsDone, stopSources.Token) : inputsDone;
         Exception? failure = null;

@@ -5,6 +5,7 @@ using System.Net.Sockets;
 using System.Text;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 
 namespace Pipeline.Azure.Tests.Testing;
 
@@ -47,6 +48,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public TableServiceClient CreateTableServiceClient() => StorageOptions.CreateTableServiceClient();
 
     public BlobServiceClient CreateBlobServiceClient() => StorageOptions.CreateBlobServiceClient();
+
+    /// <summary>A client of a queue of the emulator's queue service (messages as sent: no encoding added).</summary>
+    public QueueClient CreateQueueClient(string queueName) => new(ConnectionString, queueName);
 
     public async Task InitializeAsync()
     {
@@ -122,14 +126,16 @@ public sealed class AzuriteFixture : IAsyncLifetime
 
         var blobReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tableReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queueReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady);
+        process.OutputDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady, queueReady);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady, queueReady);
         process.Exited += (_, _) =>
         {
             var failure = new AzuriteStartException($"Azurite exited with code {SafeExitCode(process)} before it was ready. Output:\n{Output()}");
             blobReady.TrySetException(failure);
             tableReady.TrySetException(failure);
+            queueReady.TrySetException(failure);
         };
 
         try
@@ -148,7 +154,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
         try
         {
             // Azurite prints "... service is successfully listening at ..." once each port accepts connections.
-            await Task.WhenAll(blobReady.Task, tableReady.Task).WaitAsync(StartTimeout);
+            await Task.WhenAll(blobReady.Task, tableReady.Task, queueReady.Task).WaitAsync(StartTimeout);
         }
         catch (TimeoutException)
         {
@@ -162,7 +168,7 @@ public sealed class AzuriteFixture : IAsyncLifetime
             $"TableEndpoint=http://127.0.0.1:{ports[2]}/{AccountName};";
     }
 
-    private void OnLine(string? line, TaskCompletionSource blobReady, TaskCompletionSource tableReady)
+    private void OnLine(string? line, TaskCompletionSource blobReady, TaskCompletionSource tableReady, TaskCompletionSource queueReady)
     {
         if (line is null)
         {
@@ -181,6 +187,10 @@ public sealed class AzuriteFixture : IAsyncLifetime
         else if (line.Contains("Table service is successfully listening", StringComparison.Ordinal))
         {
             tableReady.TrySetResult();
+        }
+        else if (line.Contains("Queue service is successfully listening", StringComparison.Ordinal))
+        {
+            queueReady.TrySetResult();
         }
     }
 
