@@ -4,6 +4,7 @@ using Azure.Messaging.EventHubs.Consumer;
 using Pipeline.Azure;
 using Pipeline.Azure.EventHubs;
 using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
 using Pipeline.Core.State;
 
 namespace Pipeline.Cli.EventHubs;
@@ -72,7 +73,7 @@ internal static class HubSource
         return new TablePositionStore(options.CreateTableServiceClient(), state.StateTable + "positions");
     }
 
-    public static async Task FeedAsync(HubSourceSettings settings, IPositionStore positions, Ingress ingress, IRunClock clock, TextWriter stdout, CancellationToken cancellationToken)
+    public static async Task FeedAsync(HubSourceSettings settings, IPositionStore positions, PartitionedProcessor ingress, IRunClock clock, TextWriter stdout, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(settings);
         var hub = settings.Hub;
