@@ -5,7 +5,6 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
-using Pipeline.Core.State;
 using Pipeline.Hosting;
 
 namespace Pipeline.Cli;
@@ -72,7 +71,7 @@ internal static class DemoCommand
         RunTotals totals;
         List<AlertEvent> delivered;
         long pending;
-        await using (var pipeline = await LocalPipeline.CreateAsync(rules, partitions, state, sinks, new MemoryDeadLetterStore(), "local",
+        await using (var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, partitions, state, sinks, deadLetterPath: null, "local",
                          parallel: false, io, cancellationToken).ConfigureAwait(false))
         {
             using var feed = new SimulatedFeed(simulator);

@@ -58,9 +58,8 @@ internal static class ReplayCommand
         var stopwatch = Stopwatch.StartNew();
         io.Stdout.WriteLine(Invariant($"pipeline replay: {path} with {rules.Rules.Count} rules from {rulesPath} (version {rules.Version})"));
         var sinks = new SinkSettings(Console: print, [AlertSinkKind.Jsonl], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
-        var deadLetters = new JsonLinesDeadLetterStore(deadLetterPath);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, partitions, new StateSettings(StateKind.Memory, null, null, null, "clistate"), sinks,
-            deadLetters, environment, parallel: false, io, cancellationToken).ConfigureAwait(false);
+        await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, partitions, new StateSettings(StateKind.Memory, null, null, null, "clistate"), sinks,
+            deadLetterPath, environment, parallel: false, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         var progress = io.Context.StderrIsTerminal ? new ProgressBar(io.Stderr, stream.Length) : null;
 
@@ -134,7 +133,7 @@ internal static class ReplayCommand
         await FlushAsync().ConfigureAwait(false);
         progress?.Complete();
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, stateIsDurable: false,
-            deadLetters.Written > 0 ? deadLetterPath : null);
+            pipeline.DeadLettersWritten > 0 ? deadLetterPath : null);
         io.Stdout.WriteLine();
         io.Stdout.WriteLine(Invariant($"{pipeline.Delivered.Count} alert CloudEvents written to {output}."));
         return 0;

@@ -6,7 +6,7 @@ using Pipeline.Azure;
 using Pipeline.Azure.Queues;
 using Pipeline.Local;
 
-namespace Pipeline.Cli.Alerts;
+namespace Pipeline.Cli;
 
 /// <summary>
 /// <c>pipeline alerts tail</c>: the alert CloudEvents of the <c>alert-log</c> Storage queue printed as <c>run</c> prints

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 

@@ -4,7 +4,6 @@ using System.Globalization;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Hosting;
-using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -150,8 +149,7 @@ internal static class RunCommand
         await using var fileStreamScope = fileStream;
         var clock = new LiveClock(io.Context.Time);
         var stopwatch = Stopwatch.StartNew();
-        var deadLetters = new JsonLinesDeadLetterStore(s.DeadLetters);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, s.Partitions, s.State, s.Sinks, deadLetters, s.Environment,
+        await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, s.Partitions, s.State, s.Sinks, s.DeadLetters, s.Environment,
             parallel: s.Partitions > 1, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
 
@@ -244,7 +242,7 @@ internal static class RunCommand
             // The summary still matters when the last flush fails (a state store that went away).
             failure = ex;
         }
-        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == StateKind.Tables, deadLetters.Written > 0 ? s.DeadLetters : null);
+        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == StateKind.Tables, pipeline.DeadLettersWritten > 0 ? s.DeadLetters : null);
         if (failure is not null)
         {
             throw failure is UserErrorException ? failure : new InvalidOperationException($"the run stopped: {failure.Message}", failure);

@@ -6,6 +6,7 @@ using Pipeline.Azure.EventHubs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Core.State;
+using Pipeline.Hosting;
 
 namespace Pipeline.Cli.EventHubs;
 
@@ -62,7 +63,7 @@ internal static class HubSource
     public static IPositionStore CreatePositionStore(StateSettings state)
     {
         ArgumentNullException.ThrowIfNull(state);
-        if (state.Kind != "tables")
+        if (state.Kind != StateKind.Tables)
         {
             return new MemoryPositionStore();
         }
