@@ -39,7 +39,8 @@ public static class PipelineConfiguration
             errors.Add(Missing("Rules__BlobServiceUri", "the storage account's blob endpoint"));
         }
 
-        if (options.Alerts.Kinds.Count == 0)
+        // An unknown kind is already named; an empty list is worth its own error only when nothing was named.
+        if (options.Alerts.Kinds.Count == 0 && !errors.Exists(e => e.StartsWith(Setting("Alerts:Kind"), StringComparison.Ordinal)))
         {
             errors.Add($"{PipelineOptions.Section}__Alerts__Kind names no sink.");
         }
