@@ -115,6 +115,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
         o.State.Kind = state.Kind;
         o.State.TableServiceUri = state.TablesUri;
         o.State.Table = state.StateTable;
+        o.State.History = false; // the CLI has no alert list to serve
         o.Storage.ConnectionString = state.TablesConnection;
 
         // Fewer, shorter retries than the Function App's: a person at a terminal should hear about a missing emulator in seconds.

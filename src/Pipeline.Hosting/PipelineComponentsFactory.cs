@@ -52,11 +52,18 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         {
             var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
             var tableState = options.State.Table is { } table ? new TableStateStore(tables, table, table + "deadlines") : new TableStateStore(tables);
-            var tableHistory = new TableAlertHistory(tables);
             await tableState.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-            await tableHistory.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             state = tableState;
-            history = tableHistory;
+            if (options.State.History)
+            {
+                var tableHistory = new TableAlertHistory(tables);
+                await tableHistory.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+                history = tableHistory;
+            }
+            else
+            {
+                history = new MemoryAlertHistory();
+            }
         }
         else
         {

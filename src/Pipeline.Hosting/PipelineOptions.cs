@@ -72,6 +72,9 @@ public sealed class StateOptions
 
     /// <summary>Table of per-key state; its deadline index is this name with <c>deadlines</c> appended. Default: <c>state</c> and <c>deadlines</c>.</summary>
     public string? Table { get; set; }
+
+    /// <summary>Whether alert history is kept beside the state (the Api's alert list); with it off the history is in memory and no history table is made.</summary>
+    public bool History { get; set; } = true;
 }
 
 public sealed class AlertOptions

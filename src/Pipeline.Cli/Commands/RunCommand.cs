@@ -2,7 +2,6 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Core.Rules;
-using Pipeline.Core.Simulation;
 using Pipeline.Hosting;
 
 namespace Pipeline.Cli;
@@ -133,19 +132,7 @@ internal static class RunCommand
     private static async Task<int> ExecuteAsync(RunSettings s, CliIo io, CancellationToken cancellationToken)
     {
         var (rules, rulesPath) = RulesFile.Load(s.Rules);
-        Stream? fileStream = null;
-        if (s.File is { } path)
-        {
-            try
-            {
-                fileStream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, useAsync: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new UserErrorException(ex is FileNotFoundException or DirectoryNotFoundException ? $"telemetry file '{path}' not found" : $"cannot read telemetry file '{path}': {ex.Message}", ex);
-            }
-        }
-
+        var fileStream = s.File is { } path ? LineSource.OpenFile(path) : null;
         await using var fileStreamScope = fileStream;
         var clock = new LiveClock(io.Context.Time);
         var stopwatch = Stopwatch.StartNew();
@@ -156,11 +143,7 @@ internal static class RunCommand
         SimulatedFeed? sim = null;
         if (s.Sources.Contains("sim"))
         {
-            // Whole seconds make readable event times; the first samples are due within a second.
-            var now = clock.Now;
-            var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-            start = start < now ? start.AddSeconds(1) : start;
-            sim = new SimulatedFeed(new FleetSimulator(new FleetOptions { Start = start, Devices = s.Devices, Seed = s.Seed, Interval = s.Interval }));
+            sim = SimulatedFeed.Live(clock.Now, s.Devices, s.Seed, s.Interval);
         }
 
         using var simScope = sim;

@@ -113,9 +113,9 @@ internal static class SimulateCommand
     private static async Task<int> SendAsync(CliIo io, Uri target, int devices, int seed, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken)
     {
         var time = io.Context.Time;
-        var now = time.GetUtcNow();
-        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1);
-        using var feed = new SimulatedFeed(new FleetSimulator(new FleetOptions { Start = start, Devices = devices, Seed = seed, Interval = interval, Duration = duration }));
+        // The first sample is strictly after now.
+        using var feed = SimulatedFeed.Live(time.GetUtcNow().AddTicks(1), devices, seed, interval, duration);
+        var start = feed.Simulator.Options.Start;
         using var http = io.Context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
         var clock = new LiveClock(time);
         io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -3,7 +3,6 @@ using System.Globalization;
 using Pipeline.Azure.EventHubs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
-using Pipeline.Core.Simulation;
 
 namespace Pipeline.Cli.EventHubs;
 
@@ -13,9 +12,9 @@ internal static class HubSimulation
     public static async Task<int> SendAsync(CliIo io, HubConnection hub, int devices, int seed, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken)
     {
         var time = io.Context.Time;
-        var now = time.GetUtcNow();
-        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1);
-        using var feed = new SimulatedFeed(new FleetSimulator(new FleetOptions { Start = start, Devices = devices, Seed = seed, Interval = interval, Duration = duration }));
+        // The first sample is strictly after now.
+        using var feed = SimulatedFeed.Live(time.GetUtcNow().AddTicks(1), devices, seed, interval, duration);
+        var start = feed.Simulator.Options.Start;
         var producer = hub.CreateProducer();
         await using var producerScope = producer.ConfigureAwait(false);
         var sender = new HubSender(producer, time);
