@@ -25,6 +25,7 @@ public static class CommandLine
         root.Subcommands.Add(ReplayCommand.Create(io));
         root.Subcommands.Add(SimulateCommand.Create(io));
         root.Subcommands.Add(RulesCommand.Create(io));
+        root.Subcommands.Add(AlertsCommand.Create(io));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

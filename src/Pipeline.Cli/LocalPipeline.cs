@@ -1,8 +1,8 @@
-using Pipeline.Azure;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
-using Pipeline.Core.State;
 using Pipeline.Hosting;
 using Pipeline.Local;
 
@@ -25,19 +25,20 @@ internal sealed record SinkSettings(
     string? ClientId);
 
 /// <summary>
-/// The pieces of one local run, wired: state stores, the alert sinks (fanned out), the dead-letter store and the
-/// <see cref="PartitionedProcessor"/>. Disposing flushes and closes files.
+/// One local run: the ports <see cref="PipelineOptions"/> describe, built by the same <c>AddPipeline</c> registration as
+/// the Function App's from the command's flags, and the <see cref="PartitionedProcessor"/> over them, with the console
+/// in front of the other sinks when asked. Disposing flushes and closes files.
 /// </summary>
 internal sealed class LocalPipeline : IAsyncDisposable
 {
-    private readonly List<IAsyncDisposable> _owned = [];
-    private readonly HttpClient? _http;
+    private readonly PipelineComponents _components;
 
-    private LocalPipeline(HttpClient? http) => _http = http;
+    private LocalPipeline(PipelineComponents components) => _components = components;
 
     public PartitionedProcessor Ingress { get; private set; } = null!;
 
-    public IDeadLetterStore DeadLetters { get; private set; } = null!;
+    /// <summary>Dead letters this run wrote to its JSON Lines file.</summary>
+    public long DeadLettersWritten => (_components.DeadLetters as JsonLinesDeadLetterStore)?.Written ?? 0;
 
     /// <summary>One line per sink, for the banner.</summary>
     public IReadOnlyList<string> SinkDescriptions { get; private set; } = [];
@@ -47,156 +48,131 @@ internal sealed class LocalPipeline : IAsyncDisposable
     /// <summary>Every alert delivered, in order (the demo's summary table reads it).</summary>
     public List<AlertEvent> Delivered { get; } = [];
 
-    public static async Task<LocalPipeline> CreateAsync(RuleSet rules, int partitions, StateSettings state, SinkSettings sinks,
-        IDeadLetterStore deadLetters, string environment, bool parallel, CliIo io, CancellationToken cancellationToken, LocalDashboard? dashboard = null)
+    /// <param name="deadLetterPath">The JSON Lines file of rejected input; null keeps them in memory.</param>
+    public static async Task<LocalPipeline> CreateAsync(RuleSet rules, string rulesPath, int partitions, StateSettings state, SinkSettings sinks,
+        string? deadLetterPath, string environment, bool parallel, CliIo io, CancellationToken cancellationToken, LocalDashboard? dashboard = null)
     {
-        HttpClient? http = null;
-        if (sinks.Kinds.Contains(AlertSinkKind.Webhook))
+        var services = new ServiceCollection().AddSingleton(io.Context.Time).AddPipeline(new ConfigurationBuilder().Build());
+        if (io.Context.HttpHandler is { } handler)
         {
-            http = io.Context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
+            services.AddSingleton(handler);
         }
 
-        var pipeline = new LocalPipeline(http) { DeadLetters = deadLetters };
-        if (deadLetters is IAsyncDisposable d)
+        services.Configure<PipelineOptions>(o => Map(o, rulesPath, state, sinks, deadLetterPath, environment));
+        PipelineComponents components;
+        await using (var provider = services.BuildServiceProvider())
         {
-            pipeline._owned.Add(d);
+            components = await CreateComponentsAsync(provider.GetRequiredService<PipelineComponentsFactory>(), state, sinks, cancellationToken).ConfigureAwait(false);
         }
 
-        try
+        var pipeline = new LocalPipeline(components)
         {
-            var (stores, sequenceBase) = await CreateStoresAsync(state, partitions, io, cancellationToken).ConfigureAwait(false);
-            pipeline.StateDescription = state.Kind == StateKind.Tables
+            StateDescription = state.Kind == StateKind.Tables
                 ? $"Azure Tables '{state.StateTable}' at {(state.TablesUri?.ToString() ?? "the connection string's account")}"
-                : "memory";
-            var sink = pipeline.CreateSinks(sinks, io);
-            pipeline.Ingress = new PartitionedProcessor(rules, stores, sink, deadLetters, new ProcessorOptions { Environment = environment, History = dashboard?.History }, parallel, sequenceBase)
+                : "memory",
+            SinkDescriptions = [.. sinks.Console ? ["console"] : Enumerable.Empty<string>(), .. sinks.Kinds.Select(kind => kind switch
             {
-                Delivered = alerts =>
-                {
-                    lock (pipeline.Delivered)
-                    {
-                        pipeline.Delivered.AddRange(alerts);
-                    }
+                AlertSinkKind.Jsonl => $"jsonl ({sinks.JsonLinesPath})",
+                AlertSinkKind.Webhook => $"webhook ({sinks.WebhookUrl})",
+                _ => $"eventgrid ({sinks.EventGridEndpoint})",
+            })],
+        };
 
-                    dashboard?.OnDelivered(alerts);
-                },
-                PublishStateChanged = error => io.Stderr.WriteLine(error is null
-                    ? "pipeline: alert delivery works again; waiting alerts were delivered"
-                    : $"pipeline: alert delivery failed, alerts kept and retried at the next sweep: {error}"),
-            };
-            return pipeline;
-        }
-        catch
+        // Stored state remembers the last sequence number applied per partition, so this run's numbers must start
+        // above any earlier run's: start from the wall-clock time (in microseconds), which only grows between runs.
+        var sequenceBase = state.Kind == StateKind.Tables ? io.Context.Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 : 0;
+        IAlertSink sink = sinks.Kinds.Count == 0 ? new ConsoleAlertSink(io.Stdout, io.Color)
+            : sinks.Console ? new FanOutAlertSink([new ConsoleAlertSink(io.Stdout, io.Color), components.Alerts])
+            : components.Alerts;
+        pipeline.Ingress = new PartitionedProcessor(rules, PartitionedProcessor.ScopedStores(components.State, partitions), sink, components.DeadLetters,
+            new ProcessorOptions { Environment = environment, History = dashboard?.History }, parallel, sequenceBase)
         {
-            await pipeline.DisposeAsync().ConfigureAwait(false);
-            throw;
-        }
+            Delivered = alerts =>
+            {
+                lock (pipeline.Delivered)
+                {
+                    pipeline.Delivered.AddRange(alerts);
+                }
+
+                dashboard?.OnDelivered(alerts);
+            },
+            PublishStateChanged = error => io.Stderr.WriteLine(error is null
+                ? "pipeline: alert delivery works again; waiting alerts were delivered"
+                : $"pipeline: alert delivery failed, alerts kept and retried at the next sweep: {error}"),
+        };
+        return pipeline;
     }
 
     public async ValueTask DisposeAsync()
     {
         Ingress?.Dispose();
-        foreach (var owned in _owned)
-        {
-            await owned.DisposeAsync().ConfigureAwait(false);
-        }
-
-        _http?.Dispose();
+        await _components.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static async Task<(IReadOnlyList<IStateStore> Stores, long SequenceBase)> CreateStoresAsync(StateSettings state, int partitions,
-        CliIo io, CancellationToken cancellationToken)
+    private static void Map(PipelineOptions o, string rulesPath, StateSettings state, SinkSettings sinks, string? deadLetterPath, string environment)
     {
-        if (state.Kind != StateKind.Tables)
-        {
-            // One store per partition: a Sweep then only ever sees its own partition's keys.
-            return ([.. Enumerable.Range(0, partitions).Select(_ => (IStateStore)new MemoryStateStore())], 0);
-        }
+        o.Environment = environment;
+        o.Rules.Path = rulesPath;
+        o.ClientId = state.ClientId ?? sinks.ClientId;
+        o.State.Kind = state.Kind;
+        o.State.TableServiceUri = state.TablesUri;
+        o.State.Table = state.StateTable;
+        o.State.History = false; // the CLI has no alert list to serve
+        o.Storage.ConnectionString = state.TablesConnection;
 
         // Fewer, shorter retries than the Function App's: a person at a terminal should hear about a missing emulator in seconds.
-        var options = state.TablesConnection is { } connection
-            ? new TableStorageOptions { ConnectionString = connection, MaxRetries = 3, MaxRetryDelay = TimeSpan.FromSeconds(2) }
-            : new TableStorageOptions { TableServiceUri = state.TablesUri, Credential = AzureCredentials.Create(state.ClientId), MaxRetries = 3, MaxRetryDelay = TimeSpan.FromSeconds(2) };
-        TableStateStore store;
-        try
+        o.Storage.MaxRetries = 3;
+        o.Storage.MaxRetryDelay = TimeSpan.FromSeconds(2);
+        o.Alerts.Kinds.Clear();
+
+        // The console alone is not a port of the pipeline: a memory sink stands in, unused.
+        foreach (var kind in sinks.Kinds.Count == 0 ? [AlertSinkKind.Memory] : sinks.Kinds)
         {
-            store = new TableStateStore(options.CreateTableServiceClient(), state.StateTable, state.StateTable + "deadlines");
+            o.Alerts.Kinds.Add(kind);
         }
-        catch (Exception ex) when (ex is FormatException or ArgumentException or InvalidOperationException)
+
+        o.Alerts.Path = sinks.JsonLinesPath;
+        o.Alerts.Append = sinks.AppendJsonLines;
+        o.Alerts.WebhookUrl = sinks.WebhookUrl;
+        o.Alerts.Webhook = new WebhookAlertSinkOptions { MaxAttempts = sinks.WebhookAttempts, InitialDelay = sinks.WebhookBackoff };
+        o.Alerts.TopicEndpoint = sinks.EventGridEndpoint;
+        o.DeadLetters.Kind = deadLetterPath is null ? DeadLetterKind.Memory : DeadLetterKind.Jsonl;
+        o.DeadLetters.Path = deadLetterPath ?? o.DeadLetters.Path;
+    }
+
+    /// <summary>The ports, with failures caused by the flags or the surroundings told in the flags' terms.</summary>
+    private static async Task<PipelineComponents> CreateComponentsAsync(PipelineComponentsFactory factory, StateSettings state, SinkSettings sinks,
+        CancellationToken cancellationToken)
+    {
+        if (sinks.Kinds.Contains(AlertSinkKind.Webhook) && sinks.WebhookUrl is null)
         {
-            throw new UserErrorException($"--tables-connection is not a usable connection string: {ex.Message}", ex);
+            throw new UserErrorException("--sink webhook needs --webhook-url URL");
+        }
+
+        if (sinks.Kinds.Contains(AlertSinkKind.EventGrid) && sinks.EventGridEndpoint is null)
+        {
+            throw new UserErrorException("--sink eventgrid needs --eventgrid-endpoint URL");
         }
 
         try
         {
-            await store.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            return await factory.CreateAsync(cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException($"cannot open alerts file '{sinks.JsonLinesPath}': {ex.Message}", ex);
+        }
+        catch (Exception ex) when (state.Kind == StateKind.Tables && ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new UserErrorException($"--tables-connection is not a usable connection string: {ex.Message}", ex);
         }
         catch (Exception ex) when (ex is global::Azure.RequestFailedException or global::Azure.Identity.AuthenticationFailedException
                                    or global::Azure.Identity.CredentialUnavailableException or HttpRequestException or AggregateException)
         {
             // The client's retry policy wraps the attempts' failures in an AggregateException: the first one says why.
             var reason = ex is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0].Message : ex.Message;
-            throw new UserErrorException($"cannot reach table storage ({FirstLine(reason)}); check --tables-uri or --tables-connection, that Azurite is running, or that you are signed in (az login)", ex);
+            var end = reason.IndexOfAny(['\r', '\n']);
+            throw new UserErrorException($"cannot reach table storage ({(end < 0 ? reason : reason[..end])}); check --tables-uri or --tables-connection, that Azurite is running, or that you are signed in (az login)", ex);
         }
-
-        // Stored state remembers the last sequence number applied per partition, so this run's numbers must start
-        // above any earlier run's: start from the wall-clock time (in microseconds), which only grows between runs.
-        var sequenceBase = io.Context.Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000;
-        return (PartitionedProcessor.ScopedStores(store, partitions), sequenceBase);
-    }
-
-    private IAlertSink CreateSinks(SinkSettings settings, CliIo io)
-    {
-        var sinks = new List<IAlertSink>();
-        var descriptions = new List<string>();
-        if (settings.Console)
-        {
-            sinks.Add(new ConsoleAlertSink(io.Stdout, io.Color));
-            descriptions.Add("console");
-        }
-
-        foreach (var kind in settings.Kinds)
-        {
-            switch (kind)
-            {
-                case AlertSinkKind.Jsonl:
-                    JsonLinesAlertSink file;
-                    try
-                    {
-                        file = new JsonLinesAlertSink(settings.JsonLinesPath, settings.AppendJsonLines);
-                    }
-                    catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-                    {
-                        throw new UserErrorException($"cannot open alerts file '{settings.JsonLinesPath}': {ex.Message}", ex);
-                    }
-
-                    _owned.Add(file);
-                    sinks.Add(file);
-                    descriptions.Add($"jsonl ({settings.JsonLinesPath})");
-                    break;
-                case AlertSinkKind.Webhook:
-                    var url = settings.WebhookUrl ?? throw new UserErrorException("--sink webhook needs --webhook-url URL");
-                    sinks.Add(new WebhookAlertSink(_http!, url,
-                        new WebhookAlertSinkOptions { MaxAttempts = settings.WebhookAttempts, InitialDelay = settings.WebhookBackoff }, io.Context.Time));
-                    descriptions.Add($"webhook ({url})");
-                    break;
-                case AlertSinkKind.EventGrid:
-                    var topic = settings.EventGridEndpoint ?? throw new UserErrorException("--sink eventgrid needs --eventgrid-endpoint URL");
-                    sinks.Add(new EventGridAlertSink(topic, AzureCredentials.Create(settings.ClientId)));
-                    descriptions.Add($"eventgrid ({topic})");
-                    break;
-                default:
-                    throw new UserErrorException($"the {kind.ToString().ToLowerInvariant()} sink is not available in the CLI");
-            }
-        }
-
-        SinkDescriptions = descriptions;
-        return sinks.Count == 1 ? sinks[0] : new FanOutAlertSink(sinks);
-    }
-
-    private static string FirstLine(string text)
-    {
-        var end = text.IndexOfAny(['\r', '\n']);
-        return end < 0 ? text : text[..end];
     }
 }

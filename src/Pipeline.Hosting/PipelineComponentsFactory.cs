@@ -9,11 +9,13 @@ using Pipeline.Local;
 namespace Pipeline.Hosting;
 
 /// <summary>Builds the ports <see cref="PipelineOptions"/> describe.</summary>
-public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options, TimeProvider time)
+/// <param name="httpHandler">Handler of the webhook sink's requests (a test's); null: the default sockets handler.</param>
+public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options, TimeProvider time, HttpMessageHandler? httpHandler = null)
 {
-    public Task<PipelineComponents> CreateAsync(CancellationToken cancellationToken) => CreateAsync(options.Value, time, cancellationToken);
+    public Task<PipelineComponents> CreateAsync(CancellationToken cancellationToken) => CreateAsync(options.Value, time, cancellationToken, httpHandler);
 
-    public static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, CancellationToken cancellationToken)
+    public static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, CancellationToken cancellationToken,
+        HttpMessageHandler? httpHandler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -27,7 +29,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         var owned = new List<object>();
         try
         {
-            return await CreateAsync(options, time, rulesText, credential, owned, cancellationToken).ConfigureAwait(false);
+            return await CreateAsync(options, time, rulesText, credential, httpHandler, owned, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -42,19 +44,26 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
     }
 
     private static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, string rulesText,
-        Lazy<TokenCredential> credential, List<object> owned, CancellationToken cancellationToken)
+        Lazy<TokenCredential> credential, HttpMessageHandler? httpHandler, List<object> owned, CancellationToken cancellationToken)
     {
         IStateStore state;
         IAlertHistory history;
         if (options.State.Kind == StateKind.Tables)
         {
             var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
-            var tableState = new TableStateStore(tables);
-            var tableHistory = new TableAlertHistory(tables);
+            var tableState = options.State.Table is { } table ? new TableStateStore(tables, table, table + "deadlines") : new TableStateStore(tables);
             await tableState.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
-            await tableHistory.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             state = tableState;
-            history = tableHistory;
+            if (options.State.History)
+            {
+                var tableHistory = new TableAlertHistory(tables);
+                await tableHistory.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+                history = tableHistory;
+            }
+            else
+            {
+                history = new MemoryAlertHistory();
+            }
         }
         else
         {
@@ -84,8 +93,9 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         {
             sinks.Add(kind switch
             {
-                AlertSinkKind.Jsonl => Own(owned, new JsonLinesAlertSink(options.Alerts.Path)),
-                AlertSinkKind.Webhook => new WebhookAlertSink(Own(owned, new HttpClient()), options.Alerts.WebhookUrl!, timeProvider: time),
+                AlertSinkKind.Jsonl => Own(owned, new JsonLinesAlertSink(options.Alerts.Path, options.Alerts.Append)),
+                AlertSinkKind.Webhook => new WebhookAlertSink(Own(owned, httpHandler is null ? new HttpClient() : new HttpClient(httpHandler, disposeHandler: false)),
+                    options.Alerts.WebhookUrl!, options.Alerts.Webhook, time),
                 AlertSinkKind.EventGrid => new EventGridAlertSink(options.Alerts.TopicEndpoint!, credential.Value),
                 _ => new MemoryAlertSink(),
             });
@@ -144,6 +154,10 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
     /// <summary>Service URIs with the managed identity, or (local runs against Azurite only) a connection string.</summary>
     private static TableStorageOptions Storage(PipelineOptions options, Uri? tableUri, Uri? blobUri, Lazy<TokenCredential> credential) =>
         options.Storage.ConnectionString is { } connectionString
-            ? new TableStorageOptions { ConnectionString = connectionString }
-            : new TableStorageOptions { TableServiceUri = tableUri, BlobServiceUri = blobUri, Credential = credential.Value };
+            ? new TableStorageOptions { ConnectionString = connectionString, MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay }
+            : new TableStorageOptions
+            {
+                TableServiceUri = tableUri, BlobServiceUri = blobUri, Credential = credential.Value,
+                MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay,
+            };
 }

@@ -39,8 +39,8 @@ public static class PipelineConfiguration
             errors.Add(Missing("Rules__BlobServiceUri", "the storage account's blob endpoint"));
         }
 
-        // An unknown kind is reported already; "names no sink" would only repeat it.
-        if (options.Alerts.Kinds.Count == 0 && !errors.Exists(e => e.StartsWith($"{PipelineOptions.Section}__Alerts__Kind ", StringComparison.Ordinal)))
+        // An unknown kind is already named; an empty list is worth its own error only when nothing was named.
+        if (options.Alerts.Kinds.Count == 0 && !errors.Exists(e => e.StartsWith(Setting("Alerts:Kind"), StringComparison.Ordinal)))
         {
             errors.Add($"{PipelineOptions.Section}__Alerts__Kind names no sink.");
         }

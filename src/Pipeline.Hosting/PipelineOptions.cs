@@ -1,3 +1,5 @@
+using Pipeline.Local;
+
 namespace Pipeline.Hosting;
 
 /// <summary>Where per-key state (and the alert history beside it) is kept.</summary>
@@ -67,6 +69,12 @@ public sealed class StateOptions
     public StateKind Kind { get; set; } = StateKind.Memory;
 
     public Uri? TableServiceUri { get; set; }
+
+    /// <summary>Table of per-key state; its deadline index is this name with <c>deadlines</c> appended. Default: <c>state</c> and <c>deadlines</c>.</summary>
+    public string? Table { get; set; }
+
+    /// <summary>Whether alert history is kept beside the state (the Api's alert list); with it off the history is in memory and no history table is made.</summary>
+    public bool History { get; set; } = true;
 }
 
 public sealed class AlertOptions
@@ -75,9 +83,15 @@ public sealed class AlertOptions
 
     public string Path { get; set; } = "alerts.jsonl";
 
+    /// <summary>Whether the JSON Lines alert file is appended to (the default) or overwritten.</summary>
+    public bool Append { get; set; } = true;
+
     public Uri? TopicEndpoint { get; set; }
 
     public Uri? WebhookUrl { get; set; }
+
+    /// <summary>Attempts and backoff of the webhook sink.</summary>
+    public WebhookAlertSinkOptions Webhook { get; set; } = new();
 }
 
 public sealed class DeadLetterOptions
@@ -107,4 +121,10 @@ public sealed class StorageOptions
 {
     /// <summary>A storage connection string for local runs against Azurite (which has no Entra ID over HTTP); in Azure leave it unset.</summary>
     public string? ConnectionString { get; set; }
+
+    /// <summary>Retries of a storage request; a person at a terminal wants to hear about a missing emulator sooner than a host does.</summary>
+    public int MaxRetries { get; set; } = 5;
+
+    /// <summary>Longest wait between storage retries.</summary>
+    public TimeSpan MaxRetryDelay { get; set; } = TimeSpan.FromSeconds(10);
 }

@@ -103,14 +103,16 @@ public sealed class AzuriteProcess : IAsyncDisposable
 
         var blobReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var tableReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        var queueReady = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
         var process = new Process { StartInfo = start, EnableRaisingEvents = true };
-        process.OutputDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady);
-        process.ErrorDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady);
+        process.OutputDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady, queueReady);
+        process.ErrorDataReceived += (_, e) => OnLine(e.Data, blobReady, tableReady, queueReady);
         process.Exited += (_, _) =>
         {
             var failure = new AzuriteStartException($"Azurite exited with code {SafeExitCode(process)} before it was ready. Output:\n{Output()}");
             blobReady.TrySetException(failure);
             tableReady.TrySetException(failure);
+            queueReady.TrySetException(failure);
         };
 
         try
@@ -129,7 +131,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
         try
         {
             // Azurite prints "... service is successfully listening at ..." once each port accepts connections.
-            await Task.WhenAll(blobReady.Task, tableReady.Task).WaitAsync(StartTimeout).ConfigureAwait(false);
+            await Task.WhenAll(blobReady.Task, tableReady.Task, queueReady.Task).WaitAsync(StartTimeout).ConfigureAwait(false);
         }
         catch (TimeoutException)
         {
@@ -143,7 +145,7 @@ public sealed class AzuriteProcess : IAsyncDisposable
             $"TableEndpoint=http://127.0.0.1:{ports[2]}/{AccountName};";
     }
 
-    private void OnLine(string? line, TaskCompletionSource blobReady, TaskCompletionSource tableReady)
+    private void OnLine(string? line, TaskCompletionSource blobReady, TaskCompletionSource tableReady, TaskCompletionSource queueReady)
     {
         if (line is null)
         {
@@ -162,6 +164,10 @@ public sealed class AzuriteProcess : IAsyncDisposable
         else if (line.Contains("Table service is successfully listening", StringComparison.Ordinal))
         {
             tableReady.TrySetResult();
+        }
+        else if (line.Contains("Queue service is successfully listening", StringComparison.Ordinal))
+        {
+            queueReady.TrySetResult();
         }
     }
 

@@ -22,7 +22,7 @@ public static class InvocationParser
     public const string EventsBinding = "events";
 
     /// <summary>The system property IoT Hub stamps on every device-to-cloud message.</summary>
-    public const string IotHubDeviceIdProperty = "iothub-connection-device-id";
+    public const string IotHubDeviceIdProperty = HubRecord.IotHubDeviceIdProperty;
 
     // A value encoded twice is a string inside a string; more than that is not something the host does.
     private const int MaxEncodingDepth = 3;
@@ -58,7 +58,7 @@ public static class InvocationParser
                 var sequence = ReadSequenceNumber(sequenceNumbers[i], i);
                 var enqueuedTime = enqueued is null ? arrival : ReadTimestamp(enqueued[i], "EnqueuedTimeUtcArray", i);
                 var deviceId = systemProperties is null ? null : ReadDeviceId(systemProperties[i], owned);
-                events[i] = new RawEvent(bodies[i], new SourcePosition(partition, sequence, enqueuedTime), deviceId);
+                events[i] = new HubRecord(bodies[i], partition, sequence, enqueuedTime, deviceId).ToRawEvent();
             }
 
             return new EventHubBatch(events, partition, invocation);

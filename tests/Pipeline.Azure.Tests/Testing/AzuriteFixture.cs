@@ -1,5 +1,6 @@
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
+using Azure.Storage.Queues;
 using Pipeline.Azurite;
 
 namespace Pipeline.Azure.Tests.Testing;
@@ -32,6 +33,9 @@ public sealed class AzuriteFixture : IAsyncLifetime
     public TableServiceClient CreateTableServiceClient() => StorageOptions.CreateTableServiceClient();
 
     public BlobServiceClient CreateBlobServiceClient() => StorageOptions.CreateBlobServiceClient();
+
+    /// <summary>A client of a queue of the emulator's queue service (messages as sent: no encoding added).</summary>
+    public QueueClient CreateQueueClient(string queueName) => new(ConnectionString, queueName);
 
     public async Task InitializeAsync()
     {

@@ -1,6 +1,6 @@
 using System.Text;
 
-namespace Pipeline.Cli.Tests;
+namespace Pipeline.Local.Tests;
 
 public sealed class TelemetryBodyTests
 {

@@ -44,23 +44,13 @@ internal static class ReplayCommand
         string environment, bool print, CancellationToken cancellationToken)
     {
         var (rules, rulesPath) = RulesFile.Load(rulesFile);
-        FileStream stream;
-        try
-        {
-            stream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, useAsync: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            throw new UserErrorException(ex is FileNotFoundException or DirectoryNotFoundException ? $"telemetry file '{path}' not found" : $"cannot read telemetry file '{path}': {ex.Message}", ex);
-        }
-
+        var stream = LineSource.OpenFile(path);
         await using var streamScope = stream;
         var stopwatch = Stopwatch.StartNew();
         io.Stdout.WriteLine(Invariant($"pipeline replay: {path} with {rules.Rules.Count} rules from {rulesPath} (version {rules.Version})"));
         var sinks = new SinkSettings(Console: print, [AlertSinkKind.Jsonl], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
-        var deadLetters = new JsonLinesDeadLetterStore(deadLetterPath);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, partitions, new StateSettings(StateKind.Memory, null, null, null, "clistate"), sinks,
-            deadLetters, environment, parallel: false, io, cancellationToken).ConfigureAwait(false);
+        await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, partitions, new StateSettings(StateKind.Memory, null, null, null, "clistate"), sinks,
+            deadLetterPath, environment, parallel: false, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         var progress = io.Context.StderrIsTerminal ? new ProgressBar(io.Stderr, stream.Length) : null;
 
@@ -134,41 +124,11 @@ internal static class ReplayCommand
         await FlushAsync().ConfigureAwait(false);
         progress?.Complete();
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, stateIsDurable: false,
-            deadLetters.Written > 0 ? deadLetterPath : null);
+            pipeline.DeadLettersWritten > 0 ? deadLetterPath : null);
         io.Stdout.WriteLine();
         io.Stdout.WriteLine(Invariant($"{pipeline.Delivered.Count} alert CloudEvents written to {output}."));
         return 0;
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
-}
-
-/// <summary>A one-line progress bar on a terminal, redrawn at most ten times a second.</summary>
-internal sealed class ProgressBar(TextWriter output, long total)
-{
-    private const int Width = 30;
-    private long _lastDraw = long.MinValue;
-
-    public void Report(long done, long events)
-    {
-        var now = Stopwatch.GetTimestamp();
-        if (_lastDraw != long.MinValue && Stopwatch.GetElapsedTime(_lastDraw, now) < TimeSpan.FromMilliseconds(100))
-        {
-            return;
-        }
-
-        _lastDraw = now;
-        var fraction = total <= 0 ? 1 : Math.Clamp((double)done / total, 0, 1);
-        var filled = (int)(fraction * Width);
-        output.Write(string.Create(CultureInfo.InvariantCulture,
-            $"\r[{new string('#', filled)}{new string('.', Width - filled)}] {fraction * 100,5:0.0}%  {events:N0} events"));
-        output.Flush();
-    }
-
-    public void Complete()
-    {
-        _lastDraw = long.MinValue;
-        output.Write("\r" + new string(' ', Width + 40) + "\r");
-        output.Flush();
-    }
 }

@@ -2,16 +2,14 @@ using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
 using Pipeline.Core.Rules;
-using Pipeline.Core.Simulation;
 using Pipeline.Hosting;
-using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
 /// <summary><c>pipeline run</c>: the main job, live, until Ctrl+C, <c>--for</c>, or the end of finite inputs.</summary>
 internal static class RunCommand
 {
-    public static readonly string[] SourceKinds = ["sim", "http", "file", "stdin"];
+    public static readonly string[] SourceKinds = ["sim", "http", "file", "stdin", "eventhubs"];
     public static readonly string[] SinkKinds = ["console", "jsonl", "webhook", "eventgrid"];
 
     public static Command Create(CliIo io)
@@ -41,7 +39,9 @@ internal static class RunCommand
         var environment = CliOptions.Text("--environment", "Environment name in alert sources /pipeline/{environment}/rules/{ruleId} (default local)", "NAME");
         var sweep = CliOptions.Duration("--sweep-interval", "How often idle keys are advanced and failed deliveries retried (default 1s)");
 
-        var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file or stdin → rules → console, alerts.jsonl, webhook or Event Grid");
+        var hubSource = new EventHubs.HubSourceOptions();
+        var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file, stdin or an event hub → rules → console, alerts.jsonl, webhook or Event Grid");
+        hubSource.AddTo(command);
         foreach (var option in new Option[] { rules, sources, file, httpPort, maxBody, state, tablesUri, tablesConnection, stateTable, clientId, sinks, output,
                      webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep })
         {
@@ -97,6 +97,7 @@ internal static class RunCommand
                 Interval = parse.GetValue(interval) ?? TimeSpan.FromSeconds(10),
                 Environment = parse.GetValue(environment) ?? "local",
                 SweepEvery = parse.GetValue(sweep) ?? TimeSpan.FromSeconds(1),
+                EventHubs = hubSource.Read(parse, sourceList, parse.GetValue(clientId)),
             };
             if (settings.Interval <= TimeSpan.Zero || settings.SweepEvery <= TimeSpan.Zero)
             {
@@ -125,30 +126,18 @@ internal static class RunCommand
         public TimeSpan Interval { get; init; }
         public required string Environment { get; init; }
         public TimeSpan SweepEvery { get; init; }
+        public EventHubs.HubSourceSettings? EventHubs { get; init; }
     }
 
     private static async Task<int> ExecuteAsync(RunSettings s, CliIo io, CancellationToken cancellationToken)
     {
         var (rules, rulesPath) = RulesFile.Load(s.Rules);
-        Stream? fileStream = null;
-        if (s.File is { } path)
-        {
-            try
-            {
-                fileStream = new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, useAsync: true);
-            }
-            catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-            {
-                throw new UserErrorException(ex is FileNotFoundException or DirectoryNotFoundException ? $"telemetry file '{path}' not found" : $"cannot read telemetry file '{path}': {ex.Message}", ex);
-            }
-        }
-
+        var fileStream = s.File is { } path ? LineSource.OpenFile(path) : null;
         await using var fileStreamScope = fileStream;
         var clock = new LiveClock(io.Context.Time);
         var stopwatch = Stopwatch.StartNew();
-        var deadLetters = new JsonLinesDeadLetterStore(s.DeadLetters);
         var dashboard = new LocalDashboard(rules, clock, io.Context.Time);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, s.Partitions, s.State, s.Sinks, deadLetters, s.Environment,
+        await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, s.Partitions, s.State, s.Sinks, s.DeadLetters, s.Environment,
             parallel: s.Partitions > 1, io, cancellationToken, dashboard).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         dashboard.Ingress = ingress;
@@ -157,11 +146,7 @@ internal static class RunCommand
         SimulatedFeed? sim = null;
         if (s.Sources.Contains("sim"))
         {
-            // Whole seconds make readable event times; the first samples are due within a second.
-            var now = clock.Now;
-            var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero);
-            start = start < now ? start.AddSeconds(1) : start;
-            sim = new SimulatedFeed(new FleetSimulator(new FleetOptions { Start = start, Devices = s.Devices, Seed = s.Seed, Interval = s.Interval }));
+            sim = SimulatedFeed.Live(clock.Now, s.Devices, s.Seed, s.Interval);
         }
 
         using var simScope = sim;
@@ -201,7 +186,13 @@ internal static class RunCommand
             finite.Add(LineSource.FeedAsync("stdin", io.Context.OpenStdin(), ingress, clock, stopSources.Token));
         }
 
-        var endless = sim is not null || s.Sources.Contains("http") || s.For is not null;
+        if (s.EventHubs is { } hub)
+        {
+            finite.Add(EventHubs.HubSource.FeedAsync(hub, EventHubs.HubSource.CreatePositionStore(s.State), ingress, clock, io.Stdout, stopSources.Token));
+        }
+
+        // The dashboard's server runs whatever the sources are; only HTTP ingest makes a run endless.
+        var endless = sim is not null || s.Sources.Contains("http") || s.For is not null || s.EventHubs is not null;
         var inputsDone = Task.WhenAll(finite);
         var stopWhen = endless ? WhenFaultedAsync(inputsDone, stopSources.Token) : inputsDone;
         Exception? failure = null;
@@ -248,7 +239,7 @@ internal static class RunCommand
             // The summary still matters when the last flush fails (a state store that went away).
             failure = ex;
         }
-        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == StateKind.Tables, deadLetters.Written > 0 ? s.DeadLetters : null);
+        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == StateKind.Tables, pipeline.DeadLettersWritten > 0 ? s.DeadLetters : null);
         if (failure is not null)
         {
             throw failure is UserErrorException ? failure : new InvalidOperationException($"the run stopped: {failure.Message}", failure);

@@ -8,6 +8,7 @@ using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 

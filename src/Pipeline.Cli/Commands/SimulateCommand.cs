@@ -24,7 +24,13 @@ internal static class SimulateCommand
         var rate = CliOptions.Int("--rate", "Events per second over the whole fleet; sets the interval to devices / rate", 0, 0, 10_000_000);
         var duration = CliOptions.Duration("--for", "How much telemetry: a duration of event time (default: until Ctrl+C with --target, 60m with --out)");
         var start = CliOptions.Time("--start", "Event time of the first sample with --out (default 2026-01-01T00:00:00Z); --target always starts now");
-        var command = new Command("simulate", "Send the simulated fleet's telemetry to an HTTP ingest endpoint at a given rate, or record it to a file");
+        var to = CliOptions.Choices("--to", "Send to an HTTP ingest endpoint (--target, the default) or to an event hub", ["http", "eventhubs"], ["http"], multiple: false);
+        var hubOptions = new EventHubs.HubOptions();
+        var clientId = CliOptions.Text("--client-id", "Client id of a user-assigned managed identity for Azure sign-in", "ID");
+        var command = new Command("simulate", "Send the simulated fleet's telemetry to an HTTP ingest endpoint or an event hub at a given rate, or record it to a file");
+        hubOptions.AddTo(command);
+        command.Options.Add(to);
+        command.Options.Add(clientId);
         foreach (var option in new Option[] { target, output, devices, seed, interval, rate, duration, start })
         {
             command.Options.Add(option);
@@ -34,7 +40,13 @@ internal static class SimulateCommand
         {
             var url = parse.GetValue(target);
             var file = parse.GetValue(output);
-            if ((url is null) == (file is null))
+            var toHub = CliOptions.ValueOr(parse, to, ["http"])[0] == "eventhubs";
+            if (toHub && (url is not null || file is not null))
+            {
+                throw new UserErrorException("--to eventhubs sends to the hub: leave out --target and --out");
+            }
+
+            if (!toHub && (url is null) == (file is null))
             {
                 throw new UserErrorException("simulate needs exactly one of --target URL or --out FILE");
             }
@@ -49,6 +61,11 @@ internal static class SimulateCommand
             if (every <= TimeSpan.Zero)
             {
                 throw new UserErrorException("--interval must be longer than 0s");
+            }
+
+            if (toHub)
+            {
+                return EventHubs.HubSimulation.SendAsync(io, hubOptions.Read(parse, parse.GetValue(clientId)), fleet, parse.GetValue(seed), every, parse.GetValue(duration), ct);
             }
 
             return file is not null
@@ -96,9 +113,9 @@ internal static class SimulateCommand
     private static async Task<int> SendAsync(CliIo io, Uri target, int devices, int seed, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken)
     {
         var time = io.Context.Time;
-        var now = time.GetUtcNow();
-        var start = new DateTimeOffset(now.UtcTicks - (now.UtcTicks % TimeSpan.TicksPerSecond), TimeSpan.Zero).AddSeconds(1);
-        using var feed = new SimulatedFeed(new FleetSimulator(new FleetOptions { Start = start, Devices = devices, Seed = seed, Interval = interval, Duration = duration }));
+        // The first sample is strictly after now.
+        using var feed = SimulatedFeed.Live(time.GetUtcNow().AddTicks(1), devices, seed, interval, duration);
+        var start = feed.Simulator.Options.Start;
         using var http = io.Context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
         var clock = new LiveClock(time);
         io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,

@@ -1,18 +1,18 @@
 using System.Text.Json;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Local;
 
 /// <summary>One record of a request body: its 0-based index, the 1-based line it starts on, and its bytes.</summary>
-internal readonly record struct BodyRecord(int Index, int Line, ReadOnlyMemory<byte> Bytes);
+public readonly record struct BodyRecord(int Index, int Line, ReadOnlyMemory<byte> Bytes);
 
 /// <summary>Why a body could not even be split into records (the JSON around the records is broken).</summary>
-internal sealed record BodySyntaxError(string Message, int? Index, long Line, long BytePosition);
+public sealed record BodySyntaxError(string Message, int? Index, long Line, long BytePosition);
 
 /// <summary>
 /// Splits an ingest body into telemetry records: NDJSON (one record per non-blank line), or JSON that is either one
 /// record or an array of records. Each record is decoded on its own afterwards, so one bad record does not sink the rest.
 /// </summary>
-internal static class TelemetryBody
+public static class TelemetryBody
 {
     public static IReadOnlyList<BodyRecord> SplitLines(ReadOnlyMemory<byte> body)
     {

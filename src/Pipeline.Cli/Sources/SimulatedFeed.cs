@@ -18,6 +18,17 @@ internal sealed class SimulatedFeed : IDisposable
 
     public FleetSimulator Simulator { get; }
 
+    /// <summary>A fleet sending live from the first whole second at or after <paramref name="from"/>: readable event times, first samples within a second.</summary>
+    public static SimulatedFeed Live(DateTimeOffset from, int devices, int seed, TimeSpan interval, TimeSpan? duration = null) =>
+        new(new FleetSimulator(new FleetOptions
+        {
+            Start = new DateTimeOffset((from.UtcTicks + TimeSpan.TicksPerSecond - 1) / TimeSpan.TicksPerSecond * TimeSpan.TicksPerSecond, TimeSpan.Zero),
+            Devices = devices,
+            Seed = seed,
+            Interval = interval,
+            Duration = duration,
+        }));
+
     /// <summary>Event time of the next event, or null when the fleet's run is over.</summary>
     public DateTimeOffset? NextTime => _hasNext ? _events.Current.Timestamp : null;
 

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -29,6 +30,19 @@ internal static class LineSource
         }
 
         return (good, bad);
+    }
+
+    /// <summary>A recorded telemetry file, opened for reading while another process may still append to it.</summary>
+    public static FileStream OpenFile(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.ReadWrite, 64 * 1024, useAsync: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException(ex is FileNotFoundException or DirectoryNotFoundException ? $"telemetry file '{path}' not found" : $"cannot read telemetry file '{path}': {ex.Message}", ex);
+        }
     }
 
     public static bool IsBlank(Line line) => line.Bytes.Span.Trim(" \t\r"u8).IsEmpty;

@@ -5,7 +5,6 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
-using Pipeline.Core.State;
 using Pipeline.Hosting;
 
 namespace Pipeline.Cli;
@@ -77,7 +76,7 @@ internal static class DemoCommand
         long pending;
         var clock = new VirtualClock(start);
         var dashboard = servePort is null ? null : new LocalDashboard(rules, clock, io.Context.Time);
-        await using (var pipeline = await LocalPipeline.CreateAsync(rules, partitions, state, sinks, new MemoryDeadLetterStore(), "local",
+        await using (var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, partitions, state, sinks, deadLetterPath: null, "local",
                          parallel: false, io, cancellationToken, dashboard).ConfigureAwait(false))
         {
             using var feed = new SimulatedFeed(simulator);

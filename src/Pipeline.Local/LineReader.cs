@@ -1,13 +1,13 @@
 using System.Buffers;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Local;
 
 /// <summary>
 /// Reads a stream as lines of raw bytes (JSON Lines / NDJSON) without decoding text, so a body that is not UTF-8
 /// reaches the dead-letter store byte for byte. A trailing '\r' is dropped. A line longer than the limit is cut at the
 /// limit and flagged (the rest of it is skipped), so memory stays bounded whatever the input.
 /// </summary>
-internal sealed class LineReader(Stream stream, int maxLineBytes = LineReader.DefaultMaxLineBytes)
+public sealed class LineReader(Stream stream, int maxLineBytes = LineReader.DefaultMaxLineBytes)
 {
     public const int DefaultMaxLineBytes = 1024 * 1024;
 
@@ -96,4 +96,4 @@ internal sealed class LineReader(Stream stream, int maxLineBytes = LineReader.De
 }
 
 /// <summary>One line: its bytes (without the line break), its 1-based number, and whether it was cut at the length limit.</summary>
-internal readonly record struct Line(ReadOnlyMemory<byte> Bytes, long Number, bool Truncated);
+public readonly record struct Line(ReadOnlyMemory<byte> Bytes, long Number, bool Truncated);
