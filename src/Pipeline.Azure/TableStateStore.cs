@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using Pipeline.Core.Events;
 using Pipeline.Core.State;
 
 namespace Pipeline.Azure;
@@ -24,7 +25,7 @@ namespace Pipeline.Azure;
 /// each key's deadline after loading it, as they must for any store.
 /// </para>
 /// </summary>
-public sealed class TableStateStore : IStateStore
+public sealed class TableStateStore : IStateStore, IKeyLimit
 {
     /// <summary>The largest snapshot one entity can hold.</summary>
     public const int MaxSnapshotBytes = TableKeys.ChunkBytes * TableKeys.MaxChunks;
@@ -46,6 +47,17 @@ public sealed class TableStateStore : IStateStore
         ArgumentNullException.ThrowIfNull(service);
         _state = service.GetTableClient(stateTable);
         _deadlines = service.GetTableClient(deadlinesTable);
+    }
+
+    /// <summary>
+    /// A key is the escaped PartitionKey of its state entity and the escaped RowKey of its deadline index rows, so its
+    /// escaped form must fit one Table key. Table storage answers 400 InvalidInput for a longer one, every time: the
+    /// processor checks this when it decodes an event and dead-letters the event instead.
+    /// </summary>
+    public string? Check(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return TableKeys.KeyProblem(key);
     }
 
     /// <summary>Creates both tables if they do not exist (infrastructure normally does).</summary>
