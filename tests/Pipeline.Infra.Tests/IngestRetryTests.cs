@@ -33,7 +33,7 @@ public sealed class IngestRetryTests
         var retry = Retry();
         var strategy = retry["strategy"]!.GetValue<string>();
 
-        Assert.Contains(strategy, new[] { "fixedDelay", "exponentialBackoff" });
+        Assert.True(strategy is "fixedDelay" or "exponentialBackoff", strategy);
         var intervals = strategy == "fixedDelay" ? new[] { "delayInterval" } : ["minimumInterval", "maximumInterval"];
         foreach (var name in intervals)
         {
