@@ -14,6 +14,12 @@ internal static class TableKeys
     /// <summary>15 chunks leave room for the other properties inside the 1 MiB entity limit.</summary>
     public const int MaxChunks = 15;
 
+    /// <summary>
+    /// The longest PartitionKey or RowKey: 1 KiB, i.e. 512 UTF-16 characters ("Understanding the Table service data model",
+    /// Microsoft Learn: "The partition key may be a string value up to 1 KiB in size"; same for the row key).
+    /// </summary>
+    public const int MaxKeyChars = 512;
+
     private const char EscapeChar = '%';
 
     private static readonly SearchValues<char> MustEscape = SearchValues.Create("%/\\#?");
@@ -44,6 +50,31 @@ internal static class TableKeys
         }
 
         return builder.ToString();
+    }
+
+    /// <summary>The length of <see cref="Escape"/>'s result without building it.</summary>
+    public static int EscapedLength(string value)
+    {
+        var length = value.Length;
+        foreach (var c in value)
+        {
+            if (NeedsEscape(c))
+            {
+                length += 2;
+            }
+        }
+
+        return length;
+    }
+
+    /// <summary>Why <paramref name="key"/> cannot be a PartitionKey or RowKey once escaped, or null when it can.</summary>
+    public static string? KeyProblem(string key)
+    {
+        var length = EscapedLength(key);
+        return length <= MaxKeyChars
+            ? null
+            : string.Create(CultureInfo.InvariantCulture,
+                $"escapes to a {length}-character Table storage key ('%', '/', '\\', '#', '?' and control characters take 3 each); Table keys hold at most {MaxKeyChars} (1 KiB)");
     }
 
     public static string Unescape(string value)

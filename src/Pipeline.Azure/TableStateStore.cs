@@ -1,6 +1,7 @@
 using System.Collections.Concurrent;
 using Azure;
 using Azure.Data.Tables;
+using Pipeline.Core.Events;
 using Pipeline.Core.State;
 
 namespace Pipeline.Azure;
@@ -30,7 +31,7 @@ namespace Pipeline.Azure;
 /// rows have an empty RowKey and are ignored, and state is rebuilt from new events (see docs/performance-storage.md).
 /// </para>
 /// </summary>
-public sealed class TableStateStore : IStateStore
+public sealed class TableStateStore : IStateStore, IKeyLimit
 {
     /// <summary>The largest snapshot one entity can hold.</summary>
     public const int MaxSnapshotBytes = TableKeys.ChunkBytes * TableKeys.MaxChunks;
@@ -72,6 +73,17 @@ public sealed class TableStateStore : IStateStore
         : this(service, stateTable, DefaultBuckets)
     {
         ArgumentException.ThrowIfNullOrEmpty(deadlinesTable);
+    }
+
+    /// <summary>
+    /// A key is the escaped RowKey of its state entity, so its escaped form must fit one Table key. Table storage
+    /// answers 400 InvalidInput for a longer one, every time: the processor checks this when it decodes an event and
+    /// dead-letters the event instead.
+    /// </summary>
+    public string? Check(string key)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        return TableKeys.KeyProblem(key);
     }
 
     /// <summary>Creates the state table if it does not exist (infrastructure normally does).</summary>

@@ -6,8 +6,9 @@ using Pipeline.Core.Processing;
 namespace Pipeline.Functions.Contract;
 
 /// <summary>
-/// What every non-HTTP function does with its invocation: read the host's payload (an unreadable one answers 400, which
-/// the host does not retry into success), run the work, log it, and answer with the invocation's log lines. A 200 is sent
+/// What every non-HTTP function does with its invocation: read the host's payload (an unreadable one is kept in the
+/// dead-letter store by functions that can, else answered 400), run the work, log it, and answer with the invocation's
+/// log lines. A 200 is sent
 /// only after the work is done; any failure answers 500, which fails the invocation so the function's retry policy runs
 /// it again (the Event Hubs trigger checkpoints failed batches).
 /// </summary>
@@ -17,8 +18,13 @@ internal static partial class Invocation
     /// <param name="parse">Reads the payload; throws <see cref="InvocationFormatException"/> when it cannot.</param>
     /// <param name="work">Runs the invocation and returns its log lines.</param>
     /// <param name="failure">The log line of a failed invocation.</param>
+    /// <param name="unreadable">
+    /// Keeps a body <paramref name="parse"/> cannot read (with the reason) and returns the log lines; the invocation then
+    /// succeeds, because retrying the same bytes can never succeed. Without it such a body is answered 400.
+    /// </param>
     public static async Task RunAsync<T>(HttpContext context, ILogger logger, string function,
-        Func<ReadOnlyMemory<byte>, T> parse, Func<T, CancellationToken, Task<IReadOnlyList<string>>> work, Func<T, Exception, string> failure)
+        Func<ReadOnlyMemory<byte>, T> parse, Func<T, CancellationToken, Task<IReadOnlyList<string>>> work, Func<T, Exception, string> failure,
+        Func<ReadOnlyMemory<byte>, string, CancellationToken, Task<IReadOnlyList<string>>>? unreadable = null)
     {
         var cancellationToken = context.RequestAborted;
         var body = await RequestBody.ReadAsync(context.Request, cancellationToken).ConfigureAwait(false);
@@ -27,10 +33,30 @@ internal static partial class Invocation
         {
             payload = parse(body);
         }
-        catch (InvocationFormatException ex)
+        catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            LogRejected(logger, function, ex.Message);
-            await WriteAsync(context, StatusCodes.Status400BadRequest, [function + " rejected the invocation: " + ex.Message]).ConfigureAwait(false);
+            // Parsing does no I/O: whatever it throws is caused by the bytes themselves.
+            var reason = ex is InvocationFormatException ? ex.Message : $"{ex.GetType().Name}: {ex.Message}";
+            LogRejected(logger, function, reason);
+            if (unreadable is null)
+            {
+                await WriteAsync(context, StatusCodes.Status400BadRequest, [function + " rejected the invocation: " + reason]).ConfigureAwait(false);
+                return;
+            }
+
+            try
+            {
+                var kept = await unreadable(body, reason, cancellationToken).ConfigureAwait(false);
+                await WriteAsync(context, StatusCodes.Status200OK, kept).ConfigureAwait(false);
+            }
+            catch (Exception keepFailed) when (!cancellationToken.IsCancellationRequested)
+            {
+                // The dead-letter store is unavailable: a transient failure, so the host retries the invocation.
+                LogFailed(logger, function, keepFailed);
+                await WriteAsync(context, StatusCodes.Status500InternalServerError,
+                    [$"{function} could not read the invocation ({reason}) nor keep it in the dead-letter store; the host retries it: {keepFailed.GetBaseException().Message}"]).ConfigureAwait(false);
+            }
+
             return;
         }
 

@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Text;
 using System.Text.Json;
@@ -6,7 +7,15 @@ using Pipeline.Core.Events;
 namespace Pipeline.Functions.Contract;
 
 /// <summary>What every host invocation carries besides its trigger data (<c>Metadata.sys</c>, <c>Metadata.RetryContext</c>).</summary>
-public sealed record InvocationInfo(DateTimeOffset? UtcNow, string? MethodName, int? RetryCount);
+public sealed record InvocationInfo(DateTimeOffset? UtcNow, string? MethodName, int? RetryCount, int? MaxRetryCount = null)
+{
+    /// <summary>
+    /// The last try the function's retry policy allows (<c>RetryContext.RetryCount</c> has reached a finite
+    /// <c>MaxRetryCount</c>): if it fails too, the Event Hubs trigger checkpoints past the batch anyway. The first try
+    /// carries no RetryContext, so it is never the last one while the policy allows at least one retry.
+    /// </summary>
+    public bool IsLastTry => RetryCount is { } n && MaxRetryCount is >= 0 and var max && n >= max;
+}
 
 /// <summary>An Event Hubs trigger invocation (<c>cardinality: many</c>): the bodies with their source positions.</summary>
 public sealed record EventHubBatch(IReadOnlyList<RawEvent> Events, string Partition, InvocationInfo Invocation);
@@ -66,6 +75,11 @@ public static class InvocationParser
         catch (JsonException ex)
         {
             throw new InvocationFormatException($"The invocation body is not JSON: {ex.Message}", ex);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // A metadata string that is not valid Unicode (GetString refuses it).
+            throw new InvocationFormatException($"The invocation body has a value that is not valid text: {ex.Message}", ex);
         }
         finally
         {
@@ -148,9 +162,7 @@ public static class InvocationParser
                 if (reader.TokenType == JsonTokenType.String)
                 {
                     // The usual shape: a string holding the JSON array, unescaped once into its own buffer.
-                    var buffer = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
-                    var written = reader.CopyString(buffer);
-                    bodies = SplitArray(buffer.AsMemory(0, written));
+                    bodies = SplitArray(CopyValue(ref reader));
                 }
                 else if (reader.TokenType == JsonTokenType.StartArray)
                 {
@@ -278,9 +290,7 @@ public static class InvocationParser
         {
             if (reader.TokenType == JsonTokenType.String)
             {
-                var buffer = new byte[reader.HasValueSequence ? reader.ValueSequence.Length : reader.ValueSpan.Length];
-                var written = reader.CopyString(buffer);
-                bodies.Add(buffer.AsMemory(0, written));
+                bodies.Add(CopyValue(ref reader));
             }
             else
             {
@@ -318,13 +328,117 @@ public static class InvocationParser
         }
 
         int? retryCount = null;
-        if (m.TryGetProperty("RetryContext", out var retryValue) && TryUnwrap(retryValue, JsonValueKind.Object, owned, out var retry)
-            && retry.TryGetProperty("RetryCount", out var count) && count.ValueKind == JsonValueKind.Number && count.TryGetInt32(out var n))
+        int? maxRetryCount = null;
+        if (m.TryGetProperty("RetryContext", out var retryValue) && TryUnwrap(retryValue, JsonValueKind.Object, owned, out var retry))
         {
-            retryCount = n;
+            retryCount = ReadInt(retry, "RetryCount");
+            maxRetryCount = ReadInt(retry, "MaxRetryCount");
         }
 
-        return new InvocationInfo(utcNow, methodName, retryCount);
+        return new InvocationInfo(utcNow, methodName, retryCount, maxRetryCount);
+    }
+
+    private static int? ReadInt(JsonElement value, string name) =>
+        value.TryGetProperty(name, out var count) && count.ValueKind == JsonValueKind.Number && count.TryGetInt32(out var n) ? n : null;
+
+    /// <summary>
+    /// The value of the string token the reader is on, unescaped. A value <see cref="Utf8JsonReader.CopyString(Span{byte})"/>
+    /// refuses (an escaped lone UTF-16 surrogate such as <c>\ud800</c>, or invalid UTF-8) is unescaped leniently instead,
+    /// a lone surrogate becoming its three-byte form: the one body that holds it then reaches the decoder, which
+    /// dead-letters it as NotUtf8 with its position, instead of the whole invocation failing.
+    /// </summary>
+    private static ReadOnlyMemory<byte> CopyValue(ref Utf8JsonReader reader)
+    {
+        var raw = reader.HasValueSequence ? reader.ValueSequence.ToArray() : reader.ValueSpan.ToArray();
+        if (!reader.ValueIsEscaped)
+        {
+            return raw;
+        }
+
+        var buffer = new byte[raw.Length];
+        try
+        {
+            return buffer.AsMemory(0, reader.CopyString(buffer));
+        }
+        catch (InvalidOperationException)
+        {
+            return UnescapeLenient(raw);
+        }
+    }
+
+    /// <summary>JSON string unescaping that never fails: unknown escapes keep their character, lone surrogates are kept.</summary>
+    internal static byte[] UnescapeLenient(ReadOnlySpan<byte> raw)
+    {
+        // Every escape is at least as long as what it stands for, so the result fits in raw.Length.
+        var output = new byte[raw.Length];
+        var n = 0;
+        for (var i = 0; i < raw.Length; i++)
+        {
+            if (raw[i] != (byte)'\\' || i + 1 >= raw.Length)
+            {
+                output[n++] = raw[i];
+                continue;
+            }
+
+            var escape = raw[++i];
+            if (escape == (byte)'u' && i + 4 < raw.Length && TryHex4(raw.Slice(i + 1, 4), out var unit))
+            {
+                i += 4;
+                if (char.IsHighSurrogate(unit) && i + 6 < raw.Length && raw[i + 1] == (byte)'\\' && raw[i + 2] == (byte)'u'
+                    && TryHex4(raw.Slice(i + 3, 4), out var low) && char.IsLowSurrogate(low))
+                {
+                    i += 6;
+                    n += new Rune(unit, low).EncodeToUtf8(output.AsSpan(n));
+                }
+                else
+                {
+                    n += EncodeUnit(unit, output.AsSpan(n));
+                }
+
+                continue;
+            }
+
+            output[n++] = escape switch
+            {
+                (byte)'n' => (byte)'\n',
+                (byte)'r' => (byte)'\r',
+                (byte)'t' => (byte)'\t',
+                (byte)'b' => (byte)'\b',
+                (byte)'f' => (byte)'\f',
+                _ => escape,
+            };
+        }
+
+        return output[..n];
+    }
+
+    private static bool TryHex4(ReadOnlySpan<byte> hex, out char unit)
+    {
+        var ok = ushort.TryParse(hex, NumberStyles.AllowHexSpecifier, CultureInfo.InvariantCulture, out var value);
+        unit = (char)value;
+        return ok;
+    }
+
+    /// <summary>One UTF-16 unit in the UTF-8 bit pattern, lone surrogates included (which makes the bytes invalid UTF-8).</summary>
+    private static int EncodeUnit(char unit, Span<byte> output)
+    {
+        if (unit < 0x80)
+        {
+            output[0] = (byte)unit;
+            return 1;
+        }
+
+        if (unit < 0x800)
+        {
+            output[0] = (byte)(0xC0 | (unit >> 6));
+            output[1] = (byte)(0x80 | (unit & 0x3F));
+            return 2;
+        }
+
+        output[0] = (byte)(0xE0 | (unit >> 12));
+        output[1] = (byte)(0x80 | ((unit >> 6) & 0x3F));
+        output[2] = (byte)(0x80 | (unit & 0x3F));
+        return 3;
     }
 
     private static string ReadPartition(JsonElement? metadata, List<JsonDocument> owned)

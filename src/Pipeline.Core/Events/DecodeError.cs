@@ -16,6 +16,9 @@ public enum DecodeError
     NoNumericMetric,
     NonFiniteMetric,
     InvalidLabels,
+
+    /// <summary>The key is longer than a store it must be kept in allows (<see cref="DecoderOptions.KeyLimits"/>).</summary>
+    KeyTooLong,
 }
 
 /// <summary>A rejected body: the reason and a sentence naming what is wrong.</summary>

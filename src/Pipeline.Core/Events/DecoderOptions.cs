@@ -16,4 +16,10 @@ public sealed record DecoderOptions
 
     /// <summary>Longest device id, metric name, label name or label value, in UTF-16 characters.</summary>
     public int MaxKeyLength { get; init; } = 256;
+
+    /// <summary>
+    /// Limits of the stores the key is kept in, checked when an event is decoded: a key one store cannot hold is
+    /// rejected as <see cref="DecodeError.KeyTooLong"/> here rather than failing the whole batch when it is written.
+    /// </summary>
+    public IReadOnlyList<IKeyLimit> KeyLimits { get; init; } = [];
 }

@@ -197,6 +197,15 @@ public sealed class TelemetryDecoder
             key = state.DeviceId;
         }
 
+        foreach (var limit in _options.KeyLimits)
+        {
+            if (limit.Check(key) is { } tooLong)
+            {
+                failure = new DecodeFailure(DecodeError.KeyTooLong, $"the device id {Quote(key)} {tooLong}");
+                return false;
+            }
+        }
+
         if (state.TimestampProperty is null)
         {
             failure = new DecodeFailure(DecodeError.MissingTimestamp, "the body has no 'ts' (or 'timestamp') property");

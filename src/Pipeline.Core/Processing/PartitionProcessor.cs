@@ -48,11 +48,27 @@ public sealed class PartitionProcessor : IDisposable
         _history = history;
         _options = options ?? new ProcessorOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedKeys, 1, nameof(options));
-        _decoder = new TelemetryDecoder(_options.Decoder);
+        _decoder = new TelemetryDecoder(WithStoreLimits(_options.Decoder, store, history));
         _engine = new KeyEngine(RuleSetCompiler.Compile(rules, _options.Environment));
     }
 
     public RuleSet Rules => _engine.Rules.RuleSet;
+
+    /// <summary>The decoder options plus the key limits of the stores that have them, so a key a store cannot hold is
+    /// dead-lettered as it is decoded instead of failing every retry of its batch at write time.</summary>
+    internal static DecoderOptions WithStoreLimits(DecoderOptions options, params IEnumerable<object?> ports)
+    {
+        var limits = new List<IKeyLimit>(options.KeyLimits);
+        foreach (var port in ports)
+        {
+            if (port is IKeyLimit limit && !limits.Contains(limit))
+            {
+                limits.Add(limit);
+            }
+        }
+
+        return limits.Count == options.KeyLimits.Count ? options : options with { KeyLimits = limits };
+    }
 
     /// <summary>Keys currently held in memory.</summary>
     public int CachedKeys => _cache.Count;

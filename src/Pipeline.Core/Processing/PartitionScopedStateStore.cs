@@ -1,3 +1,4 @@
+using Pipeline.Core.Events;
 using Pipeline.Core.State;
 
 namespace Pipeline.Core.Processing;
@@ -6,8 +7,10 @@ namespace Pipeline.Core.Processing;
 /// A shared state store seen by one virtual partition: the Sweep's due keys are filtered to the keys that hash to it,
 /// so two partitions never advance the same key.
 /// </summary>
-internal sealed class PartitionScopedStateStore(IStateStore inner, int partition, int partitions) : IStateStore
+internal sealed class PartitionScopedStateStore(IStateStore inner, int partition, int partitions) : IStateStore, IKeyLimit
 {
+    public string? Check(string key) => (inner as IKeyLimit)?.Check(key);
+
     public Task<IReadOnlyDictionary<string, StoredState>> LoadAsync(IReadOnlyCollection<string> keys, CancellationToken cancellationToken = default) =>
         inner.LoadAsync(keys, cancellationToken);
 

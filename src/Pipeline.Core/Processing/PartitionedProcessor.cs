@@ -52,7 +52,7 @@ public sealed class PartitionedProcessor : IDisposable
         }
 
         _deadLetters = deadLetters;
-        _decoder = new TelemetryDecoder(options.Decoder);
+        _decoder = new TelemetryDecoder(PartitionProcessor.WithStoreLimits(options.Decoder, stores));
         _parallel = parallel;
     }
 

@@ -13,6 +13,15 @@ public enum DeadLetterReason
 
     /// <summary>Further ahead of its arrival time than <c>maxFutureSkew</c>.</summary>
     FutureTimestamp,
+
+    /// <summary>
+    /// The raw body of a whole invocation the Function App could not read (not JSON, or not the host's shape); its
+    /// events cannot be told apart, so the body is kept as it came.
+    /// </summary>
+    UnreadableInvocation,
+
+    /// <summary>An event of a batch that still failed on the last try its retry policy allows.</summary>
+    RetriesExhausted,
 }
 
 /// <summary>An event kept with its raw bytes so nothing accepted is lost.</summary>

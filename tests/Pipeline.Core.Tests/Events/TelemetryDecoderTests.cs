@@ -507,4 +507,30 @@ public sealed class TelemetryDecoderTests
         Assert.Throws<ArgumentOutOfRangeException>(() => new TelemetryDecoder(new DecoderOptions { MaxMetrics = 0 }));
         Assert.Throws<ArgumentOutOfRangeException>(() => new TelemetryDecoder(new DecoderOptions { MaxKeyLength = 0 }));
     }
+
+    /// <summary>A store that holds keys of at most four characters.</summary>
+    private sealed class FourCharacterKeys : IKeyLimit
+    {
+        public string? Check(string key) => key.Length <= 4 ? null : $"is {key.Length} characters; this store holds 4";
+    }
+
+    [Theory]
+    [InlineData("""{"deviceId":"abcde","ts":"2026-01-01T00:00:00Z","t":1}""", null, "the device id 'abcde' is 5 characters; this store holds 4")]
+    [InlineData("""{"ts":"2026-01-01T00:00:00Z","t":1}""", "vwxyz", "the device id 'vwxyz' is 5 characters; this store holds 4")]
+    public void A_key_a_store_cannot_hold_is_rejected_as_KeyTooLong(string json, string? hint, string detail)
+    {
+        var failure = Reject(json, hint, new DecoderOptions { KeyLimits = [new FourCharacterKeys()] });
+
+        Assert.Equal(DecodeError.KeyTooLong, failure.Error);
+        Assert.Equal(detail, failure.Detail);
+    }
+
+    [Fact]
+    public void A_key_every_store_can_hold_is_decoded()
+    {
+        var decoder = new TelemetryDecoder(new DecoderOptions { KeyLimits = [new FourCharacterKeys()] });
+
+        Assert.True(decoder.TryDecode(new RawEvent("""{"deviceId":"abcd","ts":"2026-01-01T00:00:00Z","t":1}"""u8.ToArray(), Position), out var telemetry, out _));
+        Assert.Equal("abcd", telemetry.Key);
+    }
 }

@@ -228,8 +228,6 @@ public sealed class IngestTests
     }
 
     [Theory]
-    [InlineData("Ingest", "this is not an invocation")]
-    [InlineData("Ingest", """{"Data":{"events":"[\"{}\"]"},"Metadata":{"PartitionContext":{"PartitionId":"1"}}}""")]
     [InlineData("Sweep", "[1]")]
     public async Task An_invocation_of_another_shape_fails_with_the_reason_in_the_logs(string function, string payload)
     {
