@@ -5,7 +5,7 @@ using Pipeline.Core.RuleSets;
 namespace Pipeline.Bench;
 
 /// <summary>
-/// The benchmark rule set: the three rules DESIGN section 9 names (a windowed threshold, a z-score detector and a
+/// The benchmark rule set: the three rules docs/performance.md ("Targets") names (a windowed threshold, a z-score detector and a
 /// heartbeat), with the sample file's defaults (5 s out-of-order tolerance). The z-score history is 100 (the sample
 /// file uses 300) so the state stays well under 2 KB per key. No label selectors: every device is checked by every rule.
 /// </summary>

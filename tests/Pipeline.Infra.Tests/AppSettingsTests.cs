@@ -20,7 +20,7 @@ public partial class AppSettingsTests
     /// <summary>Setting name → value, rewritten in terms of main.bicep's parameters and resources.</summary>
     private static IReadOnlyDictionary<string, string> Settings => _settings.Value;
 
-    /// <summary>Names the app reads (DESIGN.md sections 6 and 7, and the Function App issue).</summary>
+    /// <summary>Names the app reads (docs/function-app.md, "Settings", and docs/deploy.md).</summary>
     public static TheoryData<string, string> ExpectedSettings => new()
     {
         { "AzureWebJobsStorage__accountName", "variables('names').storage" },

@@ -1,6 +1,6 @@
 namespace Pipeline.Functions.Contract;
 
-/// <summary>An invocation body that does not have the shape the Functions host sends (DESIGN section 6).</summary>
+/// <summary>An invocation body that does not have the shape the Functions host sends (docs/function-app.md).</summary>
 public sealed class InvocationFormatException : Exception
 {
     public InvocationFormatException()

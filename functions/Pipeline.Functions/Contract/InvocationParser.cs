@@ -21,7 +21,7 @@ public sealed record InvocationInfo(DateTimeOffset? UtcNow, string? MethodName, 
 public sealed record EventHubBatch(IReadOnlyList<RawEvent> Events, string Partition, InvocationInfo Invocation);
 
 /// <summary>
-/// Reads the requests the Functions host posts to a custom handler (DESIGN section 6). The host serializes trigger
+/// Reads the requests the Functions host posts to a custom handler (docs/function-app.md). The host serializes trigger
 /// values that are strings or arrays with JSON once more, so <c>Data.events</c> and the <c>*Array</c> metadata are
 /// usually strings holding JSON arrays; real arrays and objects are accepted as well.
 /// </summary>

@@ -3,7 +3,7 @@ using System.Text.Json.Serialization;
 
 namespace Pipeline.Core.Alerts;
 
-/// <summary>An alert transition as a CloudEvent 1.0 (DESIGN section 8).</summary>
+/// <summary>An alert transition as a CloudEvent 1.0 (docs/architecture.md, "Alert CloudEvents").</summary>
 public sealed record AlertEvent
 {
     public const string SpecVersion = "1.0";

@@ -8,7 +8,7 @@ using Pipeline.Core.State;
 namespace Pipeline.Core.Processing;
 
 /// <summary>
-/// Runs DESIGN section 5 over the ports: decode → group by key → load → apply → persist (ETag) → publish outbox →
+/// Runs the flow of docs/architecture.md ("From an event's bytes to its alert") over the ports: decode → group by key → load → apply → persist (ETag) → publish outbox →
 /// clear outbox. The Function App and the CLI are thin shells over this class. Calls are serialized internally;
 /// processing time is always an argument (the host's invocation time, or the stream's time in a replay).
 /// </summary>

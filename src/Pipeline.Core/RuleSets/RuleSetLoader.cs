@@ -4,7 +4,7 @@ using Pipeline.Core.Rules.Kinds;
 namespace Pipeline.Core.RuleSets;
 
 /// <summary>
-/// Loads and validates a rule file (DESIGN section 4) from text; reading the file is the caller's job, so the engine
+/// Loads and validates a rule file (docs/rules.md) from text; reading the file is the caller's job, so the engine
 /// stays free of I/O. Either every rule is valid and a versioned <see cref="RuleSet"/> comes back, or none does and
 /// every error is listed with its rule id, field and line.
 /// </summary>

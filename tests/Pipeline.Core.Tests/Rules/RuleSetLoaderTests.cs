@@ -7,7 +7,7 @@ namespace Pipeline.Core.Tests.Rules;
 
 public class RuleSetLoaderTests
 {
-    // DESIGN.md section 4, verbatim.
+    // The rule-file example of docs/rules.md ("A rule file"), without its comments and the heartbeat's expected list.
     internal const string DesignExample = """
         defaults: { outOfOrderTolerance: 5s, allowedLateness: 1m, latePolicy: drop, maxFutureSkew: 5m }
         rules:

@@ -1,6 +1,6 @@
 namespace Pipeline.Infra.Tests.Support;
 
-/// <summary>Built-in Azure role definition ids (DESIGN.md section 7).</summary>
+/// <summary>Built-in Azure role definition ids (docs/deploy.md, "What gets created").</summary>
 internal static class Roles
 {
     public const string EventHubsDataReceiver = "a638d3c7-ab3a-418d-83e6-5f17a39d4fde";
