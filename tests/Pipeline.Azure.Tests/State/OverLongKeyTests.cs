@@ -6,6 +6,7 @@ using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 
 namespace Pipeline.Azure.Tests.State;
