@@ -85,7 +85,15 @@ internal sealed class LocalPipeline : IAsyncDisposable
             : sinks.Console ? new FanOutAlertSink([new ConsoleAlertSink(io.Stdout, io.Color), components.Alerts])
             : components.Alerts;
         pipeline.Ingress = new PartitionedProcessor(rules, PartitionedProcessor.ScopedStores(components.State, partitions), sink, components.DeadLetters,
-            new ProcessorOptions { Environment = environment, History = dashboard?.History }, parallel, sequenceBase)
+            new ProcessorOptions
+            {
+                Environment = environment,
+                History = dashboard?.History,
+
+                // A local Sweep costs no storage transactions: release a quiet key's reorder buffer as soon as the
+                // out-of-order tolerance has passed, as a person watching a local run expects.
+                BufferIdleDelay = TimeSpan.Zero,
+            }, parallel, sequenceBase)
         {
             Delivered = alerts =>
             {
