@@ -2,7 +2,7 @@ using System.Text;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
 using Pipeline.Azure.EventHubs;
-using Pipeline.Azure.Tests.Testing;
+using Pipeline.Local.Tests;
 
 namespace Pipeline.Azure.Tests.EventHubs;
 
