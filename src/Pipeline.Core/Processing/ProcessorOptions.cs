@@ -19,8 +19,12 @@ public sealed record ProcessorOptions
 
     public int MaxPublishBatchBytes { get; init; } = 1024 * 1024;
 
-    /// <summary>How often a key is reloaded and re-applied after ETag conflicts before the batch fails.</summary>
-    public int MaxConflictRetries { get; init; } = 8;
+    /// <summary>
+    /// How often a key is reloaded and re-applied after ETag conflicts before the batch fails. Every conflict means
+    /// another writer's save succeeded, so retrying cannot livelock; the bound only has to exceed the writes another
+    /// instance can make to one key while this one catches up (8 was too few for two instances racing on a hot key).
+    /// </summary>
+    public int MaxConflictRetries { get; init; } = 32;
 
     /// <summary>
     /// Keys kept in memory between calls (about 1-3 KB each). Beyond it the least recently used keys whose state is
