@@ -64,4 +64,21 @@ public sealed class PartitionedProcessorTests
         var letters = await deadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 10);
         Assert.Equal([("file", 0L), ("file", 1L)], letters.Select(l => (l.Source.Partition, l.Source.SequenceNumber)).Order());
     }
+    [Fact]
+    public async Task A_batch_whose_state_write_fails_leaves_no_effect_so_its_resend_counts_each_event_once()
+    {
+        // Issue 12, item 1: the HTTP ingest answers 503 "send the request again" when the store fails; the resend must
+        // not apply the good records a second time.
+        var store = new FailingOnceStateStore(failures: 1);
+        var sink = new MemoryAlertSink();
+        using var processor = new PartitionedProcessor(Set(Threshold("busy", "temperature", "> 80")), [store], sink, new MemoryDeadLetterStore(),
+            new ProcessorOptions { Environment = "test" }, parallel: false, sequenceBase: 0);
+        Telemetry[] request = [.. Enumerable.Range(0, 5).Select(i => Timeline.Event("a", i, "temperature", 20 + i))];
+
+        await Assert.ThrowsAsync<IOException>(() => processor.SubmitAsync(request, Timeline.At(5), CancellationToken.None)); // the 503
+        await processor.SubmitAsync(request, Timeline.At(6), CancellationToken.None);                                      // the resend
+
+        Assert.Equal(5, await store.StoredEventCountAsync("a"));
+        Assert.Equal(5, processor.Totals().Events.Applied);
+    }
 }
