@@ -20,4 +20,7 @@ public sealed record BatchResult
 
     /// <summary>The sink's error when publishing failed; the alerts stay in their outboxes.</summary>
     public string? PublishError { get; init; }
+
+    /// <summary>Undelivered alerts moved from full outboxes to the dead-letter store in this call.</summary>
+    public int OutboxDeadLettered { get; init; }
 }

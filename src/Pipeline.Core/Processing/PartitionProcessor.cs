@@ -25,8 +25,14 @@ public sealed class PartitionProcessor : IDisposable
     // Keys this processor owns: state plus the ETag it was loaded or saved with.
     private readonly Dictionary<string, CachedKey> _cache = new(StringComparer.Ordinal);
 
-    // Keys held here whose outbox is not empty (so the Sweep retries them without scanning the cache).
-    private readonly HashSet<string> _unpublished = new(StringComparer.Ordinal);
+    // Keys held here whose outbox is not empty, with the number of alerts waiting in it (so the Sweep and the
+    // delivery retry them without scanning the cache, and the count of what waits is at hand).
+    private readonly Dictionary<string, int> _unpublished = new(StringComparer.Ordinal);
+    private long _waiting;
+
+    // One delivery at a time; it holds the gate only to read and to clear outboxes, never while the sink works.
+    private readonly SemaphoreSlim _delivery = new(1, 1);
+    private readonly DeliveryBackoff _backoff;
 
     // Expected keys (heartbeat `expected`) known to exist in the store; the others are created by the Sweep.
     private readonly HashSet<string> _expectedEnsured = new(StringComparer.Ordinal);
@@ -48,6 +54,8 @@ public sealed class PartitionProcessor : IDisposable
         _history = history;
         _options = options ?? new ProcessorOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxCachedKeys, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThan(_options.MaxOutboxPerKey, 1, nameof(options));
+        _backoff = new DeliveryBackoff(_options.DeliveryRetryDelay, _options.MaxDeliveryRetryDelay);
         _decoder = new TelemetryDecoder(WithStoreLimits(_options.Decoder, store, history));
         _engine = new KeyEngine(RuleSetCompiler.Compile(rules, _options.Environment));
     }
@@ -72,6 +80,12 @@ public sealed class PartitionProcessor : IDisposable
 
     /// <summary>Keys currently held in memory.</summary>
     public int CachedKeys => _cache.Count;
+
+    /// <summary>Alerts waiting in the outboxes of the keys this processor holds (safe to read from any thread).</summary>
+    public long WaitingAlerts => Interlocked.Read(ref _waiting);
+
+    /// <summary>When delivery may next be tried after failures (null: now); <see cref="DeliverAsync"/> waits until then.</summary>
+    public DateTimeOffset? NextDeliveryAttempt => _backoff.NextAttempt;
 
     /// <summary>Totals since this processor started (a snapshot; safe to read from any thread).</summary>
     public RunTotals Totals => Volatile.Read(ref _totals);
@@ -172,7 +186,7 @@ public sealed class PartitionProcessor : IDisposable
             }
 
             // Keys held in memory with unpublished alerts are retried even if the index has not caught up.
-            due.UnionWith(_unpublished);
+            due.UnionWith(_unpublished.Keys);
 
             var work = due.ToDictionary(k => k, _ => (IReadOnlyList<Telemetry>)[], StringComparer.Ordinal);
             var result = await RunAsync(work, processingTime, createMissing: create, cancellationToken).ConfigureAwait(false);
@@ -234,8 +248,51 @@ public sealed class PartitionProcessor : IDisposable
     private async Task<BatchResult> RunAsync(Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
         IReadOnlyCollection<string>? createMissing, CancellationToken cancellationToken)
     {
+        try
+        {
+            return await RunOnceAsync(work, processingTime, createMissing, cancellationToken).ConfigureAwait(false);
+        }
+        catch
+        {
+            // A failed call must leave no effect: its events may already be applied to the cached states, and the
+            // caller sends them again (a 503 to the CLI's HTTP client, the Ingest retry policy). Forgetting these keys
+            // makes the next call reload what the store really holds, so nothing is counted twice.
+            Forget(work.Keys);
+            throw;
+        }
+    }
+
+    private void Forget(IEnumerable<string> keys)
+    {
+        foreach (var key in keys)
+        {
+            _cache.Remove(key);
+            SetWaiting(key, 0);
+        }
+    }
+
+    /// <summary>Records how many alerts wait in <paramref name="key"/>'s outbox.</summary>
+    private void SetWaiting(string key, int count)
+    {
+        _unpublished.TryGetValue(key, out var before);
+        if (count > 0)
+        {
+            _unpublished[key] = count;
+        }
+        else
+        {
+            _unpublished.Remove(key);
+        }
+
+        Interlocked.Add(ref _waiting, count - before);
+    }
+
+    private async Task<BatchResult> RunOnceAsync(Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
+        IReadOnlyCollection<string>? createMissing, CancellationToken cancellationToken)
+    {
         var counters = default(Dispositions);
         var deadLetters = new List<DeadLetter>();
+        var overflow = 0;
         var call = ++_calls;
         await EnsureLoadedAsync(work.Keys, forceReload: null, cancellationToken).ConfigureAwait(false);
 
@@ -261,6 +318,7 @@ public sealed class PartitionProcessor : IDisposable
 
             cached.LastUsed = call;
             touched.Add(key);
+            overflow += BoundOutbox(cached.State, processingTime, deadLetters);
         }
 
         if (deadLetters.Count > 0)
@@ -269,7 +327,18 @@ public sealed class PartitionProcessor : IDisposable
         }
 
         var conflicts = await PersistAsync(touched, work, processingTime, cancellationToken).ConfigureAwait(false);
-        var (published, error) = await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false);
+
+        // Deferred delivery: the caller's delivery loop publishes (DeliverAsync), so a slow or failing sink never
+        // holds this call. Inline delivery skips publishing while the sink is in its backoff after a failure, which
+        // leaves the alerts to the Sweep instead of making every batch wait for a sink that is down.
+        var (published, error) = _options.DeferDelivery || !_backoff.IsDue(processingTime)
+            ? ([], null)
+            : await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false);
+        if (!_options.DeferDelivery && _backoff.IsDue(processingTime) && (published.Count > 0 || error is not null))
+        {
+            _backoff.Record(error is null, processingTime);
+        }
+
         var writes = touched.Count;
         if (published.Count > 0)
         {
@@ -285,14 +354,7 @@ public sealed class PartitionProcessor : IDisposable
         {
             var count = _cache[key].State.Outbox.Count;
             outbox += count;
-            if (count > 0)
-            {
-                _unpublished.Add(key);
-            }
-            else
-            {
-                _unpublished.Remove(key);
-            }
+            SetWaiting(key, count);
         }
 
         EvictIfNeeded(call);
@@ -305,8 +367,156 @@ public sealed class PartitionProcessor : IDisposable
             Published = published,
             AlertsInOutbox = outbox,
             PublishError = error,
+            OutboxDeadLettered = overflow,
         };
     }
+
+    /// <summary>
+    /// Keeps at most <see cref="ProcessorOptions.MaxOutboxPerKey"/> alerts waiting for one key: beyond it the oldest
+    /// go to the dead-letter store (the CloudEvent as the body, reason <see cref="DeadLetterReason.OutboxFull"/>), so an
+    /// outage of the sink costs bounded state per key and loses nothing silently. The newest are kept: they carry the
+    /// alert's current status, which a consumer keeping the last sequence per subject needs.
+    /// </summary>
+    private int BoundOutbox(KeyState state, DateTimeOffset processingTime, List<DeadLetter> deadLetters)
+    {
+        var excess = state.Outbox.Count - _options.MaxOutboxPerKey;
+        if (excess <= 0)
+        {
+            return 0;
+        }
+
+        foreach (var alert in state.Outbox.Take(excess))
+        {
+            var body = alert.ToJsonBytes();
+            var position = new SourcePosition("outbox", alert.Data.Sequence, processingTime);
+            deadLetters.Add(new DeadLetter(DeadLetter.CreateId(position, body), body, position, DeadLetterReason.OutboxFull,
+                $"Alert {alert.Id} of key '{state.Key}' was not delivered and its outbox holds {_options.MaxOutboxPerKey} newer alerts.",
+                processingTime));
+        }
+
+        state.Outbox.RemoveRange(0, excess);
+        return excess;
+    }
+
+    /// <summary>
+    /// Publishes the alerts waiting in the outboxes of the keys held here, then clears them from the stored state. The
+    /// sink is called without holding the processor, so intake goes on while a receiver is slow, failing or silent.
+    /// After a failure the next attempt waits (<see cref="NextDeliveryAttempt"/>: doubling from
+    /// <see cref="ProcessorOptions.DeliveryRetryDelay"/> up to <see cref="ProcessorOptions.MaxDeliveryRetryDelay"/>);
+    /// a call before then publishes nothing.
+    /// </summary>
+    public async Task<BatchResult> DeliverAsync(DateTimeOffset processingTime, CancellationToken cancellationToken = default)
+    {
+        await _delivery.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (!_backoff.IsDue(processingTime))
+            {
+                return new BatchResult { AlertsInOutbox = (int)Math.Min(int.MaxValue, WaitingAlerts) };
+            }
+
+            // 1. What waits, copied under the gate.
+            List<AlertEvent> waiting;
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                waiting = [.. _unpublished.Keys.SelectMany(k => _cache.TryGetValue(k, out var c) ? c.State.Outbox : [])];
+            }
+            finally
+            {
+                _gate.Release();
+            }
+
+            if (waiting.Count == 0)
+            {
+                return new BatchResult();
+            }
+
+            // 2. The sink, outside the gate.
+            waiting.Sort(ByTimeThenSequence);
+            var published = new List<AlertEvent>(waiting.Count);
+            string? error = null;
+            try
+            {
+                foreach (var batch in AlertBatching.Split(waiting, _options.MaxPublishBatchEvents, _options.MaxPublishBatchBytes))
+                {
+                    await _sink.PublishAsync(batch, cancellationToken).ConfigureAwait(false);
+                    published.AddRange(batch);
+                }
+            }
+            catch (Exception ex) when (ex is not OperationCanceledException || !cancellationToken.IsCancellationRequested)
+            {
+                // A receiver that does not answer in time surfaces here as a timeout: the alerts keep waiting.
+                error = ex.Message;
+            }
+
+            _backoff.Record(error is null, processingTime);
+
+            // 3. Clear what was published from the outboxes and the stored state, under the gate.
+            await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
+            try
+            {
+                var ids = published.Select(a => a.Id).ToHashSet(StringComparer.Ordinal);
+                var cleared = new List<string>();
+                foreach (var key in _unpublished.Keys.ToList())
+                {
+                    if (_cache.TryGetValue(key, out var cached) && cached.State.Outbox.RemoveAll(a => ids.Contains(a.Id)) > 0)
+                    {
+                        cached.Dirty = true;
+                        cleared.Add(key);
+                    }
+                }
+
+                var writes = 0;
+                var conflicts = 0;
+                try
+                {
+                    if (_history is not null && published.Count > 0)
+                    {
+                        await _history.RecordAsync(published, cancellationToken).ConfigureAwait(false);
+                    }
+
+                    conflicts = await PersistAsync(cleared, [], processingTime, cancellationToken).ConfigureAwait(false);
+                    writes = cleared.Count;
+                }
+                catch
+                {
+                    // Reloaded later with the published alerts still in the stored outbox: they go out again, with
+                    // the same ids, which a consumer keeping the last sequence per subject ignores.
+                    Forget(cleared);
+                    throw;
+                }
+
+                foreach (var key in cleared)
+                {
+                    SetWaiting(key, _cache[key].State.Outbox.Count);
+                }
+
+                var result = new BatchResult
+                {
+                    Keys = cleared.Count,
+                    StateWrites = writes,
+                    Conflicts = conflicts,
+                    Published = published,
+                    AlertsInOutbox = (int)Math.Min(int.MaxValue, WaitingAlerts),
+                    PublishError = error,
+                };
+                Count(result);
+                return result;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+        finally
+        {
+            _delivery.Release();
+        }
+    }
+
+    private static int ByTimeThenSequence(AlertEvent a, AlertEvent b) =>
+        a.Time.CompareTo(b.Time) is var c && c != 0 ? c : a.Data.Sequence.CompareTo(b.Data.Sequence);
 
     private async Task EnsureLoadedAsync(IEnumerable<string> keys, HashSet<string>? forceReload, CancellationToken cancellationToken)
     {
@@ -410,7 +620,7 @@ public sealed class PartitionProcessor : IDisposable
         }
 
         // Publish in event-time order so consumers see a sensible timeline; ids keep it idempotent anyway.
-        toPublish.Sort((a, b) => a.Alert.Time.CompareTo(b.Alert.Time) is var c && c != 0 ? c : a.Alert.Data.Sequence.CompareTo(b.Alert.Data.Sequence));
+        toPublish.Sort((a, b) => ByTimeThenSequence(a.Alert, b.Alert));
         var published = new List<AlertEvent>(toPublish.Count);
         try
         {
@@ -447,7 +657,11 @@ public sealed class PartitionProcessor : IDisposable
         }
     }
 
-    public void Dispose() => _gate.Dispose();
+    public void Dispose()
+    {
+        _gate.Dispose();
+        _delivery.Dispose();
+    }
 
     private void Count(BatchResult result) => Volatile.Write(ref _totals, _totals + RunTotals.Of(result));
 

@@ -25,7 +25,6 @@ public sealed class PartitionedProcessor : IDisposable
     private readonly Lock _decoderLock = new();
     private readonly bool _parallel;
     private readonly ConcurrentDictionary<string, long> _sourceSequence = new(StringComparer.Ordinal);
-    private readonly int[] _pendingAfterSweep;
     private readonly Lock _publishStateLock = new();
     private readonly Lock _rejectedLock = new();
     private Dispositions _rejected;
@@ -43,7 +42,6 @@ public sealed class PartitionedProcessor : IDisposable
         _partitions = new PartitionProcessor[count];
         _gates = new SemaphoreSlim[count];
         _nextSequence = new long[count];
-        _pendingAfterSweep = new int[count];
         for (var p = 0; p < count; p++)
         {
             _partitions[p] = new PartitionProcessor(RulesForPartition(rules, p, count), stores[p], sink, deadLetters, options);
@@ -63,6 +61,12 @@ public sealed class PartitionedProcessor : IDisposable
 
     /// <summary>Called with every alert delivered, in delivery order.</summary>
     public Action<IReadOnlyList<AlertEvent>>? Delivered { get; init; }
+
+    /// <summary>
+    /// Called when a call leaves alerts waiting in outboxes, so a delivery loop (<see cref="ProcessorOptions.DeferDelivery"/>)
+    /// wakes up for them. Set once, by the loop.
+    /// </summary>
+    public Action? AlertsWaiting { get; set; }
 
     /// <summary>Decodes one body. Thread-safe.</summary>
     public bool TryDecode(ReadOnlyMemory<byte> body, out Telemetry? telemetry, out DecodeFailure failure)
@@ -150,9 +154,7 @@ public sealed class PartitionedProcessor : IDisposable
             await _gates[p].WaitAsync(cancellationToken).ConfigureAwait(false);
             try
             {
-                var result = await _partitions[p].SweepAsync(processingTime, cancellationToken).ConfigureAwait(false);
-                Volatile.Write(ref _pendingAfterSweep[p], result.AlertsInOutbox);
-                Observe(result);
+                Observe(await _partitions[p].SweepAsync(processingTime, cancellationToken).ConfigureAwait(false));
             }
             finally
             {
@@ -176,8 +178,40 @@ public sealed class PartitionedProcessor : IDisposable
     public Task<KeyView?> GetKeyAsync(string key, CancellationToken cancellationToken) =>
         _partitions[_partitions.Length == 1 ? 0 : Partitioner.PartitionOf(key, _partitions.Length)].GetKeyAsync(key, cancellationToken);
 
-    /// <summary>Alerts still waiting in outboxes after the latest Sweep of each partition (delivery failed).</summary>
-    public long PendingAlerts => _pendingAfterSweep.Sum(n => (long)n);
+    /// <summary>Alerts waiting in the outboxes of every partition: not yet delivered, or their delivery failed.</summary>
+    public long PendingAlerts => _partitions.Sum(p => p.WaitingAlerts);
+
+    /// <summary>The earliest time a partition with waiting alerts may try delivery again; null when one may now.</summary>
+    public DateTimeOffset? NextDeliveryAttempt
+    {
+        get
+        {
+            DateTimeOffset? earliest = null;
+            foreach (var p in _partitions)
+            {
+                if (p.WaitingAlerts == 0)
+                {
+                    continue;
+                }
+
+                if (p.NextDeliveryAttempt is not { } next)
+                {
+                    return null;
+                }
+
+                earliest = earliest is { } e && e < next ? e : next;
+            }
+
+            return earliest;
+        }
+    }
+
+    /// <summary>
+    /// Publishes what waits in every partition's outboxes (see <see cref="PartitionProcessor.DeliverAsync"/>). It does not
+    /// hold the partitions while the sink works, so <see cref="SubmitAsync"/> goes on meanwhile.
+    /// </summary>
+    public Task DeliverAsync(DateTimeOffset processingTime, CancellationToken cancellationToken) =>
+        ForEachPartitionAsync(async p => Observe(await _partitions[p].DeliverAsync(processingTime, cancellationToken).ConfigureAwait(false)));
 
     public void Dispose()
     {
@@ -227,6 +261,11 @@ public sealed class PartitionedProcessor : IDisposable
 
     private void Observe(BatchResult result)
     {
+        if (result.AlertsInOutbox > 0)
+        {
+            AlertsWaiting?.Invoke();
+        }
+
         if (result.Published.Count > 0)
         {
             Delivered?.Invoke(result.Published);

@@ -40,6 +40,26 @@ public sealed record ProcessorOptions
     /// </summary>
     public TimeSpan BufferIdleDelay { get; init; } = TimeSpan.FromMinutes(1);
 
+    /// <summary>
+    /// Alerts kept waiting in one key's outbox while the sink fails. Beyond it the oldest go to the dead-letter store
+    /// (reason <c>OutboxFull</c>) and are counted in <see cref="RunTotals.OutboxDeadLettered"/>: bounded state per key,
+    /// nothing lost silently.
+    /// </summary>
+    public int MaxOutboxPerKey { get; init; } = 1000;
+
+    /// <summary>
+    /// False: each batch publishes its alerts before it returns (the Function App, whose Sweep retries what failed).
+    /// True: batches only persist them in the outbox and the caller's delivery loop publishes them
+    /// (<see cref="PartitionProcessor.DeliverAsync"/>), so a slow or failing sink never holds intake (the CLI).
+    /// </summary>
+    public bool DeferDelivery { get; init; }
+
+    /// <summary>Wait before retrying delivery after the sink failed; it doubles with each further failure.</summary>
+    public TimeSpan DeliveryRetryDelay { get; init; } = TimeSpan.FromSeconds(1);
+
+    /// <summary>Longest wait between delivery attempts (at most the Function App's Sweep interval, which retries them).</summary>
+    public TimeSpan MaxDeliveryRetryDelay { get; init; } = TimeSpan.FromSeconds(30);
+
     /// <summary>Due keys a Sweep handles per call.</summary>
     public int SweepBatchSize { get; init; } = 5000;
 

@@ -19,6 +19,9 @@ public sealed record RunTotals
     /// <summary>Calls whose publishing failed (the alerts stayed in their outboxes).</summary>
     public long PublishFailures { get; init; }
 
+    /// <summary>Undelivered alerts moved from full outboxes to the dead-letter store.</summary>
+    public long OutboxDeadLettered { get; init; }
+
     public long Published => Fired + Resolved + Escalated + Deescalated + Amended;
 
     /// <summary>The totals of one batch or Sweep.</summary>
@@ -47,6 +50,7 @@ public sealed record RunTotals
             Deescalated = deescalated,
             Amended = amended,
             PublishFailures = result.PublishError is null ? 0 : 1,
+            OutboxDeadLettered = result.OutboxDeadLettered,
         };
     }
 
@@ -63,6 +67,7 @@ public sealed record RunTotals
             Deescalated = left.Deescalated + right.Deescalated,
             Amended = left.Amended + right.Amended,
             PublishFailures = left.PublishFailures + right.PublishFailures,
+            OutboxDeadLettered = left.OutboxDeadLettered + right.OutboxDeadLettered,
         };
     }
 

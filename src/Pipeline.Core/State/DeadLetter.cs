@@ -22,6 +22,12 @@ public enum DeadLetterReason
 
     /// <summary>An event of a batch that still failed on the last try its retry policy allows.</summary>
     RetriesExhausted,
+
+    /// <summary>
+    /// An alert that waited undelivered while its key's outbox reached its bound; the body is the alert's CloudEvent,
+    /// to deliver by hand or replay.
+    /// </summary>
+    OutboxFull,
 }
 
 /// <summary>An event kept with its raw bytes so nothing accepted is lost.</summary>
