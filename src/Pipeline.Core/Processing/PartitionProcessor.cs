@@ -250,7 +250,7 @@ public sealed class PartitionProcessor : IDisposable
     {
         try
         {
-            return await RunOnceAsync(work, processingTime, createMissing, cancellationToken).ConfigureAwait(false);
+            return await RunOnceAsync(work, processingTime, createMissing, sweep: createMissing is not null, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -288,7 +288,7 @@ public sealed class PartitionProcessor : IDisposable
     }
 
     private async Task<BatchResult> RunOnceAsync(Dictionary<string, IReadOnlyList<Telemetry>> work, DateTimeOffset processingTime,
-        IReadOnlyCollection<string>? createMissing, CancellationToken cancellationToken)
+        IReadOnlyCollection<string>? createMissing, bool sweep, CancellationToken cancellationToken)
     {
         var counters = default(Dispositions);
         var deadLetters = new List<DeadLetter>();
@@ -329,12 +329,14 @@ public sealed class PartitionProcessor : IDisposable
         var conflicts = await PersistAsync(touched, work, processingTime, cancellationToken).ConfigureAwait(false);
 
         // Deferred delivery: the caller's delivery loop publishes (DeliverAsync), so a slow or failing sink never
-        // holds this call. Inline delivery skips publishing while the sink is in its backoff after a failure, which
-        // leaves the alerts to the Sweep instead of making every batch wait for a sink that is down.
-        var (published, error) = _options.DeferDelivery || !_backoff.IsDue(processingTime)
-            ? ([], null)
-            : await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false);
-        if (!_options.DeferDelivery && _backoff.IsDue(processingTime) && (published.Count > 0 || error is not null))
+        // holds this call. Inline delivery skips publishing in batches while the sink is in its backoff after a
+        // failure, which leaves the alerts to the Sweep (it always tries: it runs on its own interval) instead of
+        // making every batch wait for a sink that is down.
+        var attempt = !_options.DeferDelivery && (sweep || _backoff.IsDue(processingTime));
+        var (published, error) = attempt
+            ? await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false)
+            : ([], null);
+        if (attempt && (published.Count > 0 || error is not null))
         {
             _backoff.Record(error is null, processingTime);
         }

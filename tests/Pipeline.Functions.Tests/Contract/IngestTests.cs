@@ -166,12 +166,13 @@ public sealed class IngestTests
         Assert.Empty(sink.Inner.Published);
         Assert.Equal(1, (await GetDeviceAsync(handler, "chiller-2")).GetProperty("outboxCount").GetInt32());
 
-        // Event Grid is back; the next batch carries another chiller-2 reading (87, still firing: no new transition).
+        // Event Grid is back; the next batch comes after the first retry delay (1 s after 10:00:03.12; a batch within it
+        // leaves the outbox to the Sweep) and carries another chiller-2 reading (87, still firing: no new transition).
         sink.Failing = false;
         var next = """
             {"Data":{"events":"[\"{\\\"deviceId\\\":\\\"chiller-2\\\",\\\"ts\\\":\\\"2026-03-02T10:00:02Z\\\",\\\"temperature\\\":87}\"]"},
              "Metadata":{"PartitionContext":{"PartitionId":"3"},"SequenceNumberArray":"[105]","EnqueuedTimeUtcArray":"[\"2026-03-02T10:00:02.5\"]",
-                         "sys":{"MethodName":"Ingest","UtcNow":"2026-03-02T10:00:04Z"}}}
+                         "sys":{"MethodName":"Ingest","UtcNow":"2026-03-02T10:00:05Z"}}}
             """;
         var (nextStatus, nextBody) = await InvokeAsync(handler, "Ingest", next);
 
