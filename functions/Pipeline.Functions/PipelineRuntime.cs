@@ -2,6 +2,7 @@ using Microsoft.Extensions.Logging;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.RuleSets;
+using Pipeline.Core.State;
 using Pipeline.Hosting;
 
 namespace Pipeline.Functions;
@@ -23,6 +24,8 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     private readonly Lock _startLock = new();
     private Task<Ready>? _ready;
     private long _rulesCheckedTicks;
+    private readonly SemaphoreSlim _retentionGate = new(1, 1);
+    private DateTimeOffset? _retentionAppliedAt;
 
     public PipelineRuntime(Func<CancellationToken, Task<PipelineComponents>> components, TimeProvider time, ILogger logger)
     {
@@ -90,6 +93,34 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
         return result;
     }
 
+    /// <summary>
+    /// Applies the retention settings if this instance has not done so within <see cref="PipelineComponents.RetentionInterval"/>
+    /// before <paramref name="now"/> (the Sweep's time); returns what it removed, or null when it was not due. A failure
+    /// is thrown, and the next Sweep tries again.
+    /// </summary>
+    public async Task<RetentionResult?> ApplyRetentionIfDueAsync(Ready ready, DateTimeOffset now, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ready);
+        await _retentionGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            if (_retentionAppliedAt is { } last && now - last < ready.Components.RetentionInterval)
+            {
+                return null;
+            }
+
+            var removed = await Retention.ApplyAsync(ready.Components.Retention, now, ready.Components.History, ready.Components.DeadLetters,
+                cancellationToken).ConfigureAwait(false);
+            _retentionAppliedAt = now;
+            LogRetentionApplied(_logger, removed.AlertRecords, removed.DeadLetters);
+            return removed;
+        }
+        finally
+        {
+            _retentionGate.Release();
+        }
+    }
+
     public async ValueTask DisposeAsync()
     {
         await _stopping.CancelAsync().ConfigureAwait(false);
@@ -103,6 +134,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
 
         _stopping.Dispose();
         _rulesGate.Dispose();
+        _retentionGate.Dispose();
     }
 
     private Task<Ready> StartedAsync(CancellationToken cancellationToken)
@@ -213,6 +245,9 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
         RuleFileFormat.Yaml => StoredRuleText.Yaml,
         _ => text.TrimStart() is ['{', ..] or ['[', ..] ? StoredRuleText.Json : StoredRuleText.Yaml,
     };
+
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {AlertRecords} alert records and {DeadLetters} dead letters")]
+    private static partial void LogRetentionApplied(ILogger logger, int alertRecords, int deadLetters);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rules {Version} active ({Origin})")]
     private static partial void LogRulesActivated(ILogger logger, string version, string origin);

@@ -31,6 +31,12 @@ public sealed class PipelineComponents : IAsyncDisposable
     /// <summary>How often invocations check the rule store for rules another instance activated; zero never does.</summary>
     public TimeSpan RulesRefreshInterval { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>How long alert history, closed episodes and dead letters are kept.</summary>
+    public RetentionOptions Retention { get; init; } = new();
+
+    /// <summary>How often the Function App's Sweep applies <see cref="Retention"/>.</summary>
+    public TimeSpan RetentionInterval { get; init; } = TimeSpan.FromHours(1);
+
     /// <summary>What each port is (<c>state=memory</c>, …), reported by <c>GET /api/health</c>.</summary>
     public IReadOnlyDictionary<string, string> Description { get; init; } = new Dictionary<string, string>(StringComparer.Ordinal);
 

@@ -124,6 +124,8 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             DefaultRulesText = rulesText,
             Environment = options.Environment,
             RulesRefreshInterval = options.Rules.RefreshInterval,
+            Retention = options.Retention,
+            RetentionInterval = options.RetentionInterval,
             Description = new Dictionary<string, string>(StringComparer.Ordinal)
             {
                 ["state"] = Name(options.State.Kind),

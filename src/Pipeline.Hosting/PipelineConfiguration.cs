@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.State;
 
 namespace Pipeline.Hosting;
 
@@ -53,6 +54,12 @@ public static class PipelineConfiguration
         if (options.Alerts.Kinds.Contains(AlertSinkKind.EventGrid) && options.Alerts.TopicEndpoint is null)
         {
             errors.Add(Missing("Alerts__TopicEndpoint", "the Event Grid topic endpoint"));
+        }
+
+        errors.AddRange(options.Retention.Validate());
+        if (options.RetentionInterval < TimeSpan.FromMinutes(1))
+        {
+            errors.Add($"{Setting("Retention:Interval")} must be at least 1 minute (a duration like 01:00:00 for an hour), got {options.RetentionInterval}.");
         }
 
         return errors;
@@ -136,6 +143,29 @@ public static class PipelineConfiguration
         }
 
         options.Storage.ConnectionString = Get("Storage:ConnectionString");
+        TimeSpan? Duration(string key)
+        {
+            if (Get(key) is not { } text)
+            {
+                return null;
+            }
+
+            if (TimeSpan.TryParse(text, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            options.Problems.Add($"{Setting(key)} must be a duration like 30.00:00:00 (30 days), not '{text}'.");
+            return null;
+        }
+
+        options.Retention = new RetentionOptions
+        {
+            AlertHistory = Duration("Retention:AlertHistory") ?? options.Retention.AlertHistory,
+            ClosedEpisodes = Duration("Retention:ClosedEpisodes") ?? options.Retention.ClosedEpisodes,
+            DeadLetters = Duration("Retention:DeadLetters") ?? options.Retention.DeadLetters,
+        };
+        options.RetentionInterval = Duration("Retention:Interval") ?? options.RetentionInterval;
         options.ClientId = Get("ClientId") ?? (configuration["AZURE_CLIENT_ID"] is { Length: > 0 } id ? id : null);
     }
 

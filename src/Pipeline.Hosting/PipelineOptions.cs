@@ -1,3 +1,4 @@
+using Pipeline.Core.State;
 using Pipeline.Local;
 
 namespace Pipeline.Hosting;
@@ -56,6 +57,12 @@ public sealed class PipelineOptions
     public RulesOptions Rules { get; } = new();
 
     public StorageOptions Storage { get; } = new();
+
+    /// <summary>How long alert history, closed episodes and dead letters are kept (section <c>Pipeline:Retention</c>).</summary>
+    public RetentionOptions Retention { get; set; } = new();
+
+    /// <summary>How often the Function App's Sweep applies <see cref="Retention"/> (<c>Pipeline:Retention:Interval</c>).</summary>
+    public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
 
     /// <summary>Client id of the user-assigned managed identity (<c>AZURE_CLIENT_ID</c>).</summary>
     public string? ClientId { get; set; }

@@ -19,6 +19,12 @@ public sealed record WebhookAlertSinkOptions
 
     /// <summary>No single wait is longer than this, including one asked for with <c>Retry-After</c>.</summary>
     public TimeSpan MaxDelay { get; init; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>
+    /// How long one request may go unanswered before it counts as a failed attempt: a receiver that accepts the
+    /// connection and never answers must not hold delivery for the HttpClient's own 100 seconds.
+    /// </summary>
+    public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>
@@ -48,6 +54,7 @@ public sealed class WebhookAlertSink : IAlertSink
 
         Options = options ?? new WebhookAlertSinkOptions();
         ArgumentOutOfRangeException.ThrowIfLessThan(Options.MaxAttempts, 1, nameof(options));
+        ArgumentOutOfRangeException.ThrowIfLessThanOrEqual(Options.AttemptTimeout, TimeSpan.Zero, nameof(options));
         _time = timeProvider ?? TimeProvider.System;
     }
 
@@ -75,7 +82,11 @@ public sealed class WebhookAlertSink : IAlertSink
                 Interlocked.Increment(ref _attempts);
                 using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue(BatchContentType) { CharSet = "utf-8" };
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
+
+                // The attempt's deadline runs on the injected clock, so tests decide when a silent receiver timed out.
+                using var deadline = new CancellationTokenSource(Options.AttemptTimeout, _time);
+                using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptToken.Token).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -102,7 +113,7 @@ public sealed class WebhookAlertSink : IAlertSink
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < Options.MaxAttempts)
             {
-                // HttpClient.Timeout elapsed (the caller did not cancel): try again after the backoff.
+                // The attempt's deadline or HttpClient.Timeout elapsed (the caller did not cancel): try again after the backoff.
             }
             catch (HttpRequestException ex) when (ex.StatusCode is null)
             {

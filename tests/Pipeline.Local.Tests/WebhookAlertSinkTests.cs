@@ -110,6 +110,37 @@ public sealed class WebhookAlertSinkTests
     }
 
     /// <summary>Answers with the given statuses in turn (the last one repeats).</summary>
+    [Fact]
+    public async Task A_receiver_that_never_answers_fails_the_attempt_at_its_timeout()
+    {
+        var time = new FakeTimeProvider();
+        using var silent = new SilentHandler();
+        using var http = new HttpClient(silent, disposeHandler: false);
+        var sink = new WebhookAlertSink(http, new Uri("http://127.0.0.1:9/hook"),
+            new WebhookAlertSinkOptions { MaxAttempts = 1, AttemptTimeout = TimeSpan.FromSeconds(5) }, time);
+
+        var publish = sink.PublishAsync([Alert("a1")]);
+        await silent.Arrived.Task;                  // the request is out; no answer will come
+        Assert.False(publish.IsCompleted);
+        time.Advance(TimeSpan.FromSeconds(5));      // the attempt's deadline
+
+        var error = await Assert.ThrowsAsync<HttpRequestException>(() => publish);
+        Assert.Contains("timed out", error.Message, StringComparison.Ordinal);
+    }
+
+    /// <summary>Accepts the request and never answers, like a receiver stuck in its own work.</summary>
+    private sealed class SilentHandler : HttpMessageHandler
+    {
+        public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+        protected override async Task<HttpResponseMessage> SendAsync(HttpRequestMessage request, CancellationToken cancellationToken)
+        {
+            Arrived.TrySetResult();
+            await Task.Delay(Timeout.Infinite, cancellationToken);
+            throw new InvalidOperationException("unreachable: the delay above only ends by cancellation");
+        }
+    }
+
     private sealed class ScriptedHandler(params HttpStatusCode[] statuses) : HttpMessageHandler
     {
         private int _calls;

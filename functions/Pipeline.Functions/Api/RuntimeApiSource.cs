@@ -20,7 +20,7 @@ internal sealed class RuntimeApiSource(PipelineRuntime runtime) : IPipelineApiSo
 
         var history = ready.Components.MetricHistory as MemoryMetricHistory;
         return new ApiHealth(true, new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version,
-            ready.Components.Description, HealthTotals.From(ready.Processor.Totals))
+            ready.Components.Description, HealthTotals.From(ready.Processor.Totals) with { OutboxWaiting = ready.Processor.WaitingAlerts })
         {
             LatestEventTime = history?.LatestEventTime,
         });

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.Logging;
+using Pipeline.Dashboard.Api;
 using Pipeline.Core.Processing;
 
 namespace Pipeline.Functions.Contract;
@@ -54,7 +55,7 @@ internal static partial class Invocation
                 // The dead-letter store is unavailable: a transient failure, so the host retries the invocation.
                 LogFailed(logger, function, keepFailed);
                 await WriteAsync(context, StatusCodes.Status500InternalServerError,
-                    [$"{function} could not read the invocation ({reason}) nor keep it in the dead-letter store; the host retries it: {keepFailed.GetBaseException().Message}"]).ConfigureAwait(false);
+                    [$"{function} could not read the invocation ({reason}) nor keep it in the dead-letter store; the host retries it: {ErrorReason.Of(keepFailed)}"]).ConfigureAwait(false);
             }
 
             return;
@@ -87,7 +88,7 @@ internal static partial class Invocation
         {
             LogPublishFailed(logger, r.AlertsInOutbox, error);
             logs.Add(string.Create(CultureInfo.InvariantCulture,
-                $"Publishing alerts failed; {r.AlertsInOutbox} stay in the persisted outbox for the next batch or Sweep: {error}"));
+                $"Publishing alerts failed; {r.AlertsInOutbox} stay in the persisted outbox for the next batch or Sweep: {ErrorReason.Of(error)}"));
         }
 
         return logs;

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Pipeline.Dashboard.Api;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Core.State;
@@ -48,7 +49,7 @@ internal static partial class IngestFunction
                     result.AlertsInOutbox, elapsed.TotalMilliseconds);
                 return Invocation.Logs(logger, "Ingest partition " + batch.Partition, result, batch.Invocation, elapsed);
             },
-            (batch, ex) => $"Ingest partition {batch.Partition} failed; the host retries the batch: {ex.GetBaseException().Message}",
+            (batch, ex) => $"Ingest partition {batch.Partition} failed; the host retries the batch: {ErrorReason.Of(ex)}",
             async (body, reason, cancellationToken) =>
             {
                 // The bytes cannot become events, so no retry can apply them: keep them whole and let the partition move on.

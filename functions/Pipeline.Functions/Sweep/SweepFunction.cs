@@ -1,14 +1,17 @@
+using System.Globalization;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
+using Pipeline.Dashboard.Api;
 using Pipeline.Functions.Contract;
 
 namespace Pipeline.Functions.Sweep;
 
 /// <summary>
 /// <c>POST /Sweep</c>: the timer (function.json beside this file). Advances idle keys to the invocation's time and
-/// retries alerts that could not be published.
+/// retries alerts that could not be published (whatever the delivery backoff, since the timer is its own interval),
+/// then applies the retention settings at most once per <c>Pipeline:Retention:Interval</c>.
 /// </summary>
 internal static partial class SweepFunction
 {
@@ -23,12 +26,19 @@ internal static partial class SweepFunction
             async (invocation, cancellationToken) =>
             {
                 var ready = await runtime.GetAsync(cancellationToken).ConfigureAwait(false);
-                var result = await ready.Processor.SweepAsync(invocation.UtcNow ?? time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                var now = invocation.UtcNow ?? time.GetUtcNow();
+                var result = await ready.Processor.SweepAsync(now, cancellationToken).ConfigureAwait(false);
+
+                // After the Sweep's own work, so a slow purge never delays heartbeats or the outbox retries.
+                var removed = await runtime.ApplyRetentionIfDueAsync(ready, now, cancellationToken).ConfigureAwait(false);
                 var elapsed = time.GetElapsedTime(started);
                 LogSwept(logger, result.Keys, result.Published.Count, result.AlertsInOutbox, elapsed.TotalMilliseconds);
-                return Invocation.Logs(logger, "Sweep", result, invocation, elapsed);
+                var logs = Invocation.Logs(logger, "Sweep", result, invocation, elapsed);
+                return removed is { } r
+                    ? [.. logs, string.Create(CultureInfo.InvariantCulture, $"Retention removed {r.AlertRecords} alert records and {r.DeadLetters} dead letters")]
+                    : logs;
             },
-            (_, ex) => "Sweep failed: " + ex.GetBaseException().Message);
+            (_, ex) => "Sweep failed: " + ErrorReason.Of(ex));
     }
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep: {Keys} keys, {Published} published, {Waiting} waiting in {Milliseconds} ms")]

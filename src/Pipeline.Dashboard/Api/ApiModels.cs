@@ -40,8 +40,11 @@ public sealed record HealthTotals
     public long PublishFailures { get; init; }
     public long DeadLettered { get; init; }
 
-    /// <summary>Alerts kept in outboxes because delivery failed; null where the shell does not know.</summary>
+    /// <summary>Alerts waiting in outboxes (not yet delivered, or delivery failed); null where the shell does not know.</summary>
     public long? OutboxWaiting { get; init; }
+
+    /// <summary>Undelivered alerts moved from full outboxes to the dead-letter store.</summary>
+    public long OutboxDeadLettered { get; init; }
 
     public static HealthTotals From(RunTotals t)
     {
@@ -52,6 +55,7 @@ public sealed record HealthTotals
             Received = e.Received, Applied = e.Applied, Malformed = e.Malformed, Duplicates = e.Duplicates, Late = e.Late,
             Quarantined = e.Quarantined, Published = t.Published, Fired = t.Fired, Resolved = t.Resolved, Escalated = t.Escalated,
             Deescalated = t.Deescalated, Amended = t.Amended, PublishFailures = t.PublishFailures, DeadLettered = e.DeadLettered,
+            OutboxDeadLettered = t.OutboxDeadLettered,
         };
     }
 }

@@ -5,6 +5,7 @@ using System.Text.Json;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.Builder;
 using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Http.Features;
 using Microsoft.AspNetCore.Routing;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Alerts;
@@ -57,7 +58,7 @@ public static partial class PipelineApi
 
     private static async Task GetDeviceAsync(HttpContext context, IPipelineApiSource source)
     {
-        var id = context.Request.RouteValues["id"] as string ?? string.Empty;
+        var id = DeviceId(context);
         var view = await source.GetDeviceAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (view is null)
         {
@@ -70,7 +71,7 @@ public static partial class PipelineApi
 
     private static async Task GetDeviceHistoryAsync(HttpContext context, IPipelineApiSource source)
     {
-        var id = context.Request.RouteValues["id"] as string ?? string.Empty;
+        var id = DeviceId(context);
         var history = await source.GetHistoryAsync(context.RequestAborted).ConfigureAwait(false);
         var device = await history.GetAsync(id, context.RequestAborted).ConfigureAwait(false);
         if (device is null)
@@ -153,6 +154,40 @@ public static partial class PipelineApi
         await context.Response.Body.WriteAsync(buffer.WrittenMemory, context.RequestAborted).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// The device id of <c>/api/devices/{id}…</c>, unescaped from the request target as the client sent it. The
+    /// route value cannot be used: the server leaves an escaped slash (<c>%2F</c>) escaped in the path it routes on
+    /// and unescapes everything else, so <c>a%2Fb</c> would name a device <c>a%2Fb</c> and the ids <c>a/b</c> and
+    /// <c>a%2Fb</c> (sent as <c>a%252Fb</c>) could not be told apart.
+    /// </summary>
+    internal static string DeviceId(HttpContext context)
+    {
+        var routed = context.Request.RouteValues["id"] as string ?? string.Empty;
+        var target = context.Features.Get<IHttpRequestFeature>()?.RawTarget;
+        if (string.IsNullOrEmpty(target))
+        {
+            return routed;
+        }
+
+        var path = target.AsSpan();
+        var query = path.IndexOfAny('?', '#');
+        if (query >= 0)
+        {
+            path = path[..query];
+        }
+
+        const string prefix = "/api/devices/";
+        var start = path.LastIndexOf(prefix, StringComparison.OrdinalIgnoreCase);
+        if (start < 0)
+        {
+            return routed;
+        }
+
+        var segment = path[(start + prefix.Length)..];
+        var end = segment.IndexOf('/');
+        return Uri.UnescapeDataString((end < 0 ? segment : segment[..end]).ToString());
+    }
+
     private static Task GetHealthAsync(HttpContext context, IPipelineApiSource source)
     {
         // Never waits for startup: a starting or failed pipeline answers 503 at once with what it knows.
@@ -172,7 +207,8 @@ public static partial class PipelineApi
         catch (Exception ex) when (!context.RequestAborted.IsCancellationRequested && !context.Response.HasStarted)
         {
             LogApiFailed(logger, context.Request.Method, context.Request.Path.Value ?? string.Empty, ex);
-            await WriteJsonAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse(ex.GetBaseException().Message),
+            // The log has the whole exception; the answer only its first line (no request ids or headers).
+            await WriteJsonAsync(context, StatusCodes.Status500InternalServerError, new ErrorResponse(ErrorReason.Of(ex)),
                 Json.ErrorResponse).ConfigureAwait(false);
         }
     }
