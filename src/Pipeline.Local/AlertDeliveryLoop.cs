@@ -1,4 +1,3 @@
-using Microsoft.Extensions.Logging;
 using Pipeline.Core.Processing;
 
 namespace Pipeline.Local;
@@ -9,23 +8,24 @@ namespace Pipeline.Local;
 /// until the processor reports alerts waiting, then delivers; after a failed delivery it waits the processor's backoff
 /// (<see cref="PartitionedProcessor.NextDeliveryAttempt"/>) on the injected clock.
 /// </summary>
-public sealed partial class AlertDeliveryLoop : IAsyncDisposable
+public sealed class AlertDeliveryLoop : IAsyncDisposable
 {
     /// <summary>Wait after a round that failed outside the sink (the state store), before the next one.</summary>
     public static readonly TimeSpan FailedRoundDelay = TimeSpan.FromSeconds(1);
 
     private readonly PartitionedProcessor _processor;
     private readonly TimeProvider _time;
-    private readonly ILogger _logger;
+    private readonly Action<Exception>? _roundFailed;
     private readonly SemaphoreSlim _wake = new(0, 1);
     private readonly CancellationTokenSource _stop = new();
     private Task? _run;
 
-    public AlertDeliveryLoop(PartitionedProcessor processor, TimeProvider time, ILogger logger)
+    /// <param name="roundFailed">Told when a round fails outside the sink (the state store); the loop goes on.</param>
+    public AlertDeliveryLoop(PartitionedProcessor processor, TimeProvider time, Action<Exception>? roundFailed = null)
     {
         _processor = processor ?? throw new ArgumentNullException(nameof(processor));
         _time = time ?? throw new ArgumentNullException(nameof(time));
-        _logger = logger ?? throw new ArgumentNullException(nameof(logger));
+        _roundFailed = roundFailed;
         _processor.AlertsWaiting = Wake;
     }
 
@@ -84,7 +84,7 @@ public sealed partial class AlertDeliveryLoop : IAsyncDisposable
             catch (Exception ex) when (!cancellationToken.IsCancellationRequested)
             {
                 // The sink's failures are the processor's (its backoff); this is the store failing to clear them.
-                LogRoundFailed(_logger, ex);
+                _roundFailed?.Invoke(ex);
                 failed = true;
             }
 
@@ -103,7 +103,4 @@ public sealed partial class AlertDeliveryLoop : IAsyncDisposable
             }
         }
     }
-
-    [LoggerMessage(Level = LogLevel.Warning, Message = "Clearing delivered alerts from the state store failed; they stay in the outbox and are delivered again")]
-    private static partial void LogRoundFailed(ILogger logger, Exception exception);
 }

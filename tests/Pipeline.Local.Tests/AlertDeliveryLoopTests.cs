@@ -1,5 +1,4 @@
 using System.Threading.Channels;
-using Microsoft.Extensions.Logging.Abstractions;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
@@ -63,7 +62,7 @@ public sealed class AlertDeliveryLoopTests
         var sink = new GatedSink();
         var delivered = new TaskCompletionSource<IReadOnlyList<AlertEvent>>(TaskCreationOptions.RunContinuationsAsynchronously);
         using var processor = Deferred(sink, alerts => delivered.TrySetResult(alerts));
-        await using var loop = new AlertDeliveryLoop(processor, time, NullLogger.Instance);
+        await using var loop = new AlertDeliveryLoop(processor, time);
         loop.Start();
 
         await processor.SubmitAsync([Reading("d1", 0, 85)], T0, CancellationToken.None);        // fires; intake returns
