@@ -79,12 +79,13 @@ public sealed class WebhookAlertSinkTests
         using var http = new HttpClient(handler);
         var time = new TimerSignallingTimeProvider();
         var sink = new WebhookAlertSink(http, new Uri("http://127.0.0.1:9/hook"),
-            new WebhookAlertSinkOptions { MaxAttempts = 5, InitialDelay = TimeSpan.FromMilliseconds(500), BackoffFactor = 2 }, time);
+            new WebhookAlertSinkOptions { MaxAttempts = 5, InitialDelay = TimeSpan.FromMilliseconds(500), BackoffFactor = 2, AttemptTimeout = TimeSpan.FromHours(1) }, time);
 
         var publish = sink.PublishAsync([Alert("a1")]);
 
         foreach (var expected in new[] { 500, 1000, 2000 })
         {
+            Assert.Equal(TimeSpan.FromHours(1), await time.NextTimerAsync()); // the attempt's own deadline
             var due = await time.NextTimerAsync();
             Assert.Equal(TimeSpan.FromMilliseconds(expected), due);
             Assert.False(publish.IsCompleted);
