@@ -94,7 +94,8 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             sinks.Add(kind switch
             {
                 AlertSinkKind.Jsonl => Own(owned, new JsonLinesAlertSink(options.Alerts.Path, options.Alerts.Append)),
-                AlertSinkKind.Webhook => new WebhookAlertSink(Own(owned, httpHandler is null ? new HttpClient() : new HttpClient(httpHandler, disposeHandler: false)),
+                AlertSinkKind.Webhook => new WebhookAlertSink(Own(owned, WithTimeout(httpHandler is null ? new HttpClient() : new HttpClient(httpHandler, disposeHandler: false),
+                        options.Alerts.Webhook.AttemptTimeout)),
                     options.Alerts.WebhookUrl!, options.Alerts.Webhook, time),
                 AlertSinkKind.EventGrid => new EventGridAlertSink(options.Alerts.TopicEndpoint!, credential.Value),
                 _ => new MemoryAlertSink(),
@@ -162,4 +163,11 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
                 TableServiceUri = tableUri, BlobServiceUri = blobUri, Credential = credential.Value,
                 MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay,
             };
+
+    /// <summary>A receiver that never answers fails the attempt after this long instead of the default 100 seconds.</summary>
+    private static HttpClient WithTimeout(HttpClient client, TimeSpan timeout)
+    {
+        client.Timeout = timeout;
+        return client;
+    }
 }

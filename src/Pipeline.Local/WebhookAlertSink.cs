@@ -22,7 +22,9 @@ public sealed record WebhookAlertSinkOptions
 
     /// <summary>
     /// How long one request may go unanswered before it counts as a failed attempt: a receiver that accepts the
-    /// connection and never answers must not hold delivery for the HttpClient's own 100 seconds.
+    /// connection and never answers must not hold delivery for the HttpClient's default 100 seconds. The composition
+    /// root sets it as the <see cref="HttpClient.Timeout"/> of the client it gives the sink (a wall-clock wait, so a
+    /// test's fake clock driving the backoff does not also end requests in flight).
     /// </summary>
     public TimeSpan AttemptTimeout { get; init; } = TimeSpan.FromSeconds(10);
 }
@@ -82,11 +84,7 @@ public sealed class WebhookAlertSink : IAlertSink
                 Interlocked.Increment(ref _attempts);
                 using var request = new HttpRequestMessage(HttpMethod.Post, Endpoint) { Content = new ByteArrayContent(body) };
                 request.Content.Headers.ContentType = new MediaTypeHeaderValue(BatchContentType) { CharSet = "utf-8" };
-
-                // The attempt's deadline runs on the injected clock, so tests decide when a silent receiver timed out.
-                using var deadline = new CancellationTokenSource(Options.AttemptTimeout, _time);
-                using var attemptToken = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken, deadline.Token);
-                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, attemptToken.Token).ConfigureAwait(false);
+                using var response = await _http.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, cancellationToken).ConfigureAwait(false);
                 if (response.IsSuccessStatusCode)
                 {
                     return;
@@ -113,7 +111,7 @@ public sealed class WebhookAlertSink : IAlertSink
             }
             catch (TaskCanceledException) when (!cancellationToken.IsCancellationRequested && attempt < Options.MaxAttempts)
             {
-                // The attempt's deadline or HttpClient.Timeout elapsed (the caller did not cancel): try again after the backoff.
+                // HttpClient.Timeout (the attempt timeout) elapsed, the caller did not cancel: try again after the backoff.
             }
             catch (HttpRequestException ex) when (ex.StatusCode is null)
             {
