@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 

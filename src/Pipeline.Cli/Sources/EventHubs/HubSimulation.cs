@@ -3,6 +3,8 @@ using System.Globalization;
 using Pipeline.Azure.EventHubs;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
+using Pipeline.Core.Simulation;
+using Pipeline.Local;
 
 namespace Pipeline.Cli.EventHubs;
 
@@ -38,14 +40,8 @@ internal static class HubSimulation
                     events.Add((e.Key, body.WrittenMemory));
                 }
 
-                try
-                {
-                    total += await sender.SendAsync(events, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (hub.Explain(ex, HubConnection.SenderRole) is { } userError)
-                {
-                    throw userError;
-                }
+                await HubErrors.RunAsync(hub, HubConnection.SenderRole, async () =>
+                    total += await sender.SendAsync(events, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
                 if (progress && clock.Now - lastProgress >= TimeSpan.FromSeconds(1))
                 {

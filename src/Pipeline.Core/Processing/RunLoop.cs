@@ -1,17 +1,20 @@
-using Pipeline.Core.Processing;
+using Pipeline.Core.Simulation;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Core.Processing;
 
 /// <summary>
-/// The heartbeat of <c>run</c> and <c>demo</c>: feeds simulated events when their time comes and sweeps every
+/// The heartbeat of an in-process run (the CLI's <c>run</c> and <c>demo</c>): feeds simulated events when their time comes and sweeps every
 /// partition at a fixed interval (idle keys advance, unpublished alerts are retried), until the stop time, the
 /// cancellation token, or <c>stopWhen</c>. One wait per turn, on the run's clock, so a fake clock can drive it step by step.
 /// </summary>
-internal static class RunLoop
+public static class RunLoop
 {
     public static async Task RunAsync(PartitionedProcessor ingress, IRunClock clock, SimulatedFeed? sim, TimeSpan sweepEvery,
         DateTimeOffset? stopAt, Task stopWhen, CancellationToken cancellationToken)
     {
+        ArgumentNullException.ThrowIfNull(ingress);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(stopWhen);
         // The first sweep is at the start, so keys watched before their first event start their silence then.
         var nextSweep = clock.Now;
         while (!cancellationToken.IsCancellationRequested && !stopWhen.IsCompleted)
