@@ -200,71 +200,27 @@ internal static class RunCommand
         }
 
         // Finite inputs (a file, stdin) end the run when they are done, unless a live source or --for keeps it going.
-        using var stopSources = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var finite = new List<Task>();
+        var inputs = new List<Func<CancellationToken, Task>>();
         if (fileStream is not null)
         {
-            finite.Add(LineInput.FeedAsync("file", fileStream, ingress, () => clock.Now, stopSources.Token));
+            inputs.Add(stop => LineInput.FeedAsync("file", fileStream, ingress, () => clock.Now, stop));
         }
 
         if (s.Sources.Contains("stdin"))
         {
-            finite.Add(LineInput.FeedAsync("stdin", io.Context.OpenStdin(), ingress, () => clock.Now, stopSources.Token));
+            inputs.Add(stop => LineInput.FeedAsync("stdin", io.Context.OpenStdin(), ingress, () => clock.Now, stop));
         }
 
         if (s.EventHubs is { } hub)
         {
-            finite.Add(EventHubs.HubSource.FeedAsync(hub, PipelineComponentsFactory.CreatePositionStore(s.Pipeline), ingress, clock, io.Stdout, stopSources.Token));
+            var positions = PipelineComponentsFactory.CreatePositionStore(s.Pipeline);
+            inputs.Add(stop => EventHubs.HubSource.FeedAsync(hub, positions, ingress, clock, io.Stdout, stop));
         }
 
         // The dashboard's server runs whatever the sources are; only HTTP ingest makes a run endless.
         var endless = sim is not null || s.Sources.Contains("http") || s.For is not null || s.EventHubs is not null;
-        var inputsDone = Task.WhenAll(finite);
-        var stopWhen = endless ? WhenFaultedAsync(inputsDone, stopSources.Token) : inputsDone;
-        Exception? failure = null;
-        try
-        {
-            await RunLoop.RunAsync(ingress, clock, sim, s.SweepEvery, s.For is { } d ? clock.Now + d : null, stopWhen, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Ctrl+C while processing: stop and flush like any other end.
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        // Stop taking input, then deliver what is waiting: one last retry of every outbox at the current time.
-        if (http is not null)
-        {
-            await http.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await stopSources.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await inputsDone.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // A source cut short by the stop.
-        }
-        catch (Exception ex) when (failure is null)
-        {
-            failure = ex;
-        }
-
-        using var flushTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await ingress.SweepAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (failure is null)
-        {
-            // The summary still matters when the last flush fails (a state store that went away).
-            failure = ex;
-        }
+        var failure = await RunLoop.RunToEndAsync(ingress, clock, sim, s.SweepEvery, s.For is { } d ? clock.Now + d : null, inputs, endless,
+            http is null ? null : http.DisposeAsync, cancellationToken).ConfigureAwait(false);
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.Pipeline.State.Kind == StateKind.Tables,
             pipeline.DeadLettersWritten > 0 ? s.Pipeline.DeadLetters.Path : null);
         if (failure is not null)
@@ -313,16 +269,6 @@ internal static class RunCommand
 
         o.WriteLine(s.For is { } d ? $"  stopping after {DurationText.Format(d)}" : "  Ctrl+C to stop");
         o.WriteLine();
-    }
-
-    /// <summary>Completes when <paramref name="task"/> fails (a broken input ends the run), else only when cancelled.</summary>
-    private static async Task WhenFaultedAsync(Task task, CancellationToken cancellationToken)
-    {
-        await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!task.IsFaulted)
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

@@ -64,4 +64,79 @@ public static class RunLoop
             await wait.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
         }
     }
+
+    /// <summary>
+    /// A run from start to end: <see cref="RunAsync"/> while the inputs feed the processor, then the end in order: stop
+    /// taking input (<paramref name="stopTakingInput"/>, e.g. a server; then the inputs), and one last sweep that retries
+    /// every outbox. Finite inputs end the run when they are done unless it is <paramref name="endless"/> (then only a
+    /// failing input, the stop time or cancellation does).
+    /// </summary>
+    /// <returns>What stopped the run if it failed (the loop, an input or the last sweep), else null.</returns>
+    public static async Task<Exception?> RunToEndAsync(PartitionedProcessor ingress, IRunClock clock, SimulatedFeed? sim, TimeSpan sweepEvery,
+        DateTimeOffset? stopAt, IReadOnlyList<Func<CancellationToken, Task>> inputs, bool endless, Func<ValueTask>? stopTakingInput,
+        CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(ingress);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(inputs);
+        using var stopSources = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var inputsDone = Task.WhenAll(inputs.Select(input => input(stopSources.Token)));
+        var stopWhen = endless ? WhenFaultedAsync(inputsDone, stopSources.Token) : inputsDone;
+        Exception? failure = null;
+        try
+        {
+            await RunAsync(ingress, clock, sim, sweepEvery, stopAt, stopWhen, cancellationToken).ConfigureAwait(false);
+        }
+        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+        {
+            // Ctrl+C while processing: stop and flush like any other end.
+        }
+        catch (Exception ex)
+        {
+            failure = ex;
+        }
+
+        // Stop taking input, then deliver what is waiting: one last retry of every outbox at the current time.
+        if (stopTakingInput is not null)
+        {
+            await stopTakingInput().ConfigureAwait(false);
+        }
+
+        await stopSources.CancelAsync().ConfigureAwait(false);
+        try
+        {
+            await inputsDone.ConfigureAwait(false);
+        }
+        catch (OperationCanceledException)
+        {
+            // A source cut short by the stop.
+        }
+        catch (Exception ex) when (failure is null)
+        {
+            failure = ex;
+        }
+
+        using var flushTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        try
+        {
+            await ingress.SweepAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (failure is null)
+        {
+            // The summary still matters when the last flush fails (a state store that went away).
+            failure = ex;
+        }
+
+        return failure;
+    }
+
+    /// <summary>Completes when <paramref name="task"/> fails (a broken input ends the run), else only when cancelled.</summary>
+    private static async Task WhenFaultedAsync(Task task, CancellationToken cancellationToken)
+    {
+        await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        if (!task.IsFaulted)
+        {
+            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+        }
+    }
 }
