@@ -1,6 +1,7 @@
 using Azure.Core;
 using Microsoft.Extensions.Options;
 using Pipeline.Azure;
+using Pipeline.Azure.EventHubs;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
@@ -142,6 +143,23 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         }
 
         return components;
+    }
+
+    /// <summary>
+    /// Where a hub reader keeps its positions: beside the state (a table STATEpositions) with table state, else in
+    /// memory, so a restart starts over exactly when its state does.
+    /// </summary>
+    public static IPositionStore CreatePositionStore(PipelineOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        if (options.State.Kind != StateKind.Tables)
+        {
+            return new MemoryPositionStore();
+        }
+
+        var credential = new Lazy<TokenCredential>(() => AzureCredentials.Create(options.ClientId));
+        var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
+        return new TablePositionStore(tables, (options.State.Table ?? "state") + "positions");
     }
 
     private static string Name<TEnum>(TEnum kind)

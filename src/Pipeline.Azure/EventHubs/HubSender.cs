@@ -1,5 +1,7 @@
+using System.Buffers;
 using Azure.Messaging.EventHubs;
 using Azure.Messaging.EventHubs.Producer;
+using Pipeline.Core.Events;
 
 namespace Pipeline.Azure.EventHubs;
 
@@ -31,6 +33,21 @@ public readonly record struct HubSendResult(long Sent, long Failed, int Batches,
 public sealed class HubSender(EventHubProducerClient producer, TimeProvider time, HubSendOptions? options = null)
 {
     private readonly HubSendOptions _options = options ?? new HubSendOptions();
+
+    /// <summary>Telemetry sent as JSON bodies with the device id as partition key, so one device's events stay in order.</summary>
+    public Task<HubSendResult> SendAsync(IReadOnlyList<Telemetry> events, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(events);
+        var bodies = new List<(string, ReadOnlyMemory<byte>)>(events.Count);
+        foreach (var e in events)
+        {
+            var body = new ArrayBufferWriter<byte>(256);
+            TelemetryEncoder.Write(body, e);
+            bodies.Add((e.Key, body.WrittenMemory));
+        }
+
+        return SendAsync(bodies, cancellationToken);
+    }
 
     public async Task<HubSendResult> SendAsync(IReadOnlyList<(string PartitionKey, ReadOnlyMemory<byte> Body)> events, CancellationToken cancellationToken)
     {

@@ -6,6 +6,7 @@ using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Hosting;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -69,15 +70,23 @@ internal static class DemoCommand
         o.WriteLine("Alert timeline (simulated time):");
 
         // Partitions run one after another so the order of alerts in the file is the same every time.
-        var sinks = new SinkSettings(Console: true, [AlertSinkKind.Jsonl], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
-        var state = new StateSettings(StateKind.Memory, null, null, null, "clistate");
+        var options = CliPipeline.Options(rulesPath, "local");
+        options.Alerts.Kinds.Add(AlertSinkKind.Jsonl);
+        options.Alerts.Path = output;
+        options.Alerts.Append = false;
         RunTotals totals;
         List<AlertEvent> delivered;
         long pending;
         var clock = new VirtualClock(start);
-        var dashboard = servePort is null ? null : new LocalDashboard(rules, clock, io.Context.Time);
-        await using (var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, partitions, state, sinks, deadLetterPath: null, "local",
-                         parallel: false, io, cancellationToken, dashboard).ConfigureAwait(false))
+        var dashboard = servePort is null ? null : new Dashboard.Api.ProcessorApiSource(rules, () => clock.Now, io.Context.Time);
+        var run = new LocalRunOptions
+        {
+            Partitions = partitions,
+            Front = new ConsoleAlertSink(io.Stdout, io.Color),
+            History = dashboard?.History,
+            Delivered = dashboard is null ? null : dashboard.OnDelivered,
+        };
+        await using (var pipeline = await CliPipeline.CreateAsync(rules, options, run, io, cancellationToken).ConfigureAwait(false))
         {
             using var feed = new SimulatedFeed(simulator);
             await RunLoop.RunAsync(pipeline.Ingress, clock, feed, TimeSpan.FromSeconds(1), start + duration, Task.Delay(Timeout.Infinite, cancellationToken),
@@ -106,9 +115,9 @@ internal static class DemoCommand
     }
 
     /// <summary>Serves the dashboard over the finished demo's state until Ctrl+C.</summary>
-    private static async Task ServeAsync(CliIo io, PartitionedProcessor ingress, IRunClock clock, LocalDashboard dashboard, int port, CancellationToken cancellationToken)
+    private static async Task ServeAsync(CliIo io, PartitionedProcessor ingress, IRunClock clock, Dashboard.Api.ProcessorApiSource dashboard, int port, CancellationToken cancellationToken)
     {
-        await using var server = await HttpIngest.StartAsync(ingress, clock, port, 0, cancellationToken, ingest: false, mapMore: dashboard.Map).ConfigureAwait(false);
+        await using var server = await LocalServer.StartAsync(ingress, clock, port, 0, ingest: false, dashboard, cancellationToken).ConfigureAwait(false);
         io.Stdout.WriteLine();
         io.Stdout.WriteLine($"dashboard: {server.Address.AbsoluteUri.TrimEnd('/')}/ (Ctrl+C to stop)");
         io.Context.HttpListening?.Invoke(server.Address);

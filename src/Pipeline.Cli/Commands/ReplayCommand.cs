@@ -1,24 +1,18 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
-using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
 using Pipeline.Hosting;
 using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
 /// <summary>
-/// <c>pipeline replay FILE</c>: the rules over a recorded JSON Lines file, as fast as possible. Processing time is the
-/// largest event time read so far, so heartbeats, <c>for</c> and windows fire as they would have live; the end of the
-/// file is not time passing, so nothing is swept into a future the recording never reached.
+/// <c>pipeline replay FILE</c>: the rules over a recorded JSON Lines file, as fast as possible, driven by the events'
+/// own time (Core's <see cref="EventTimeReplay"/>: the end of the file is not time passing).
 /// </summary>
 internal static class ReplayCommand
 {
-    /// <summary>A batch spans at most this much stream time, so processing time steps like a live run's sweeps.</summary>
-    private static readonly TimeSpan BatchSpan = TimeSpan.FromSeconds(1);
-
-    private const int MaxBatch = 4096;
-
     public static Command Create(CliIo io)
     {
         var file = new Argument<string>("FILE") { Description = "Recorded telemetry, one JSON object per line" };
@@ -48,80 +42,33 @@ internal static class ReplayCommand
         await using var streamScope = stream;
         var stopwatch = Stopwatch.StartNew();
         io.Stdout.WriteLine(Invariant($"pipeline replay: {path} with {rules.Rules.Count} rules from {rulesPath} (version {rules.Version})"));
-        var sinks = new SinkSettings(Console: print, [AlertSinkKind.Jsonl], output, AppendJsonLines: false, null, 1, TimeSpan.Zero, null, null);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, partitions, new StateSettings(StateKind.Memory, null, null, null, "clistate"), sinks,
-            deadLetterPath, environment, parallel: false, io, cancellationToken).ConfigureAwait(false);
+        var options = CliPipeline.Options(rulesPath, environment);
+        options.Alerts.Kinds.Add(AlertSinkKind.Jsonl);
+        options.Alerts.Path = output;
+        options.Alerts.Append = false;
+        options.DeadLetters.Kind = DeadLetterKind.Jsonl;
+        options.DeadLetters.Path = deadLetterPath;
+        var run = new LocalRunOptions { Partitions = partitions, Front = print ? new ConsoleAlertSink(io.Stdout, io.Color) : null };
+        await using var pipeline = await CliPipeline.CreateAsync(rules, options, run, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         var progress = io.Context.StderrIsTerminal ? new ProgressBar(io.Stderr, stream.Length) : null;
 
         var reader = new LineReader(stream);
-        DateTimeOffset? streamTime = null;
-        var good = new List<Telemetry>();
-        var bad = new List<(ReadOnlyMemory<byte> Body, DecodeFailure Failure)>();
-        DateTimeOffset? batchStart = null;
-        var batchMax = DateTimeOffset.MinValue;
-
-        async Task FlushAsync()
+        var replay = new EventTimeReplay(ingress, "file", io.Context.Time.GetUtcNow)
         {
-            if (good.Count == 0 && bad.Count == 0)
-            {
-                return;
-            }
-
-            if (good.Count > 0 && (streamTime is null || batchMax > streamTime))
-            {
-                streamTime = batchMax;
-            }
-
-            // Before any event time is known, rejected lines are stamped with the wall clock: there is no stream time yet.
-            var now = streamTime ?? io.Context.Time.GetUtcNow();
-            await ingress.RejectAsync("file", [.. bad], now, cancellationToken).ConfigureAwait(false);
-            await ingress.SubmitAsync([.. good], now, cancellationToken).ConfigureAwait(false);
-            if (streamTime is not null)
-            {
-                await ingress.SweepAsync(now, cancellationToken).ConfigureAwait(false);
-            }
-
-            good.Clear();
-            bad.Clear();
-            batchStart = null;
-            batchMax = DateTimeOffset.MinValue;
-            progress?.Report(reader.Position, ingress.Totals().Events.Received);
-        }
-
+            Flushed = () => progress?.Report(reader.Position, ingress.Totals().Events.Received),
+        };
         while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
         {
-            if (LineSource.IsBlank(line))
+            if (!LineInput.IsBlank(line))
             {
-                continue;
-            }
-
-            var (decoded, rejected) = LineSource.Decode(ingress, [line]);
-            bad.AddRange(rejected);
-            if (decoded.Count == 1)
-            {
-                var e = decoded[0];
-                var time = e.Timestamp > (streamTime ?? DateTimeOffset.MinValue) ? e.Timestamp : streamTime!.Value;
-                if (batchStart is { } first && (time - first > BatchSpan || good.Count >= MaxBatch))
-                {
-                    await FlushAsync().ConfigureAwait(false);
-                }
-
-                batchStart ??= time;
-                good.Add(e);
-                if (e.Timestamp > batchMax)
-                {
-                    batchMax = e.Timestamp;
-                }
-            }
-            else if (bad.Count >= MaxBatch)
-            {
-                await FlushAsync().ConfigureAwait(false);
+                var (decoded, rejected) = LineInput.Decode(ingress, [line]);
+                await replay.AddAsync(decoded, rejected, cancellationToken).ConfigureAwait(false);
             }
         }
 
         // The end of the file: process what is left at the stream's own time, and no further.
-        await FlushAsync().ConfigureAwait(false);
+        await replay.FlushAsync(cancellationToken).ConfigureAwait(false);
         progress?.Complete();
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, stateIsDurable: false,
             pipeline.DeadLettersWritten > 0 ? deadLetterPath : null);

@@ -1,8 +1,12 @@
 using System.CommandLine;
 using System.Diagnostics;
 using System.Globalization;
+using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
+using Pipeline.Core.Simulation;
+using Pipeline.Dashboard.Api;
 using Pipeline.Hosting;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -62,15 +66,17 @@ internal static class RunCommand
                 throw new UserErrorException("--file is read only with --source file");
             }
 
-            var stateKind = Enum.Parse<StateKind>(CliOptions.ValueOr(parse, state, ["memory"])[0], ignoreCase: true);
-            var connection = parse.GetValue(tablesConnection);
-            var uri = parse.GetValue(tablesUri);
-            if (stateKind == StateKind.Tables && connection is null && uri is null)
+            var o = CliPipeline.Options(string.Empty, parse.GetValue(environment) ?? "local");
+            o.ClientId = parse.GetValue(clientId);
+            o.State.Kind = Enum.Parse<StateKind>(CliOptions.ValueOr(parse, state, ["memory"])[0], ignoreCase: true);
+            o.State.TableServiceUri = parse.GetValue(tablesUri);
+            o.Storage.ConnectionString = parse.GetValue(tablesConnection);
+            if (o.State.Kind == StateKind.Tables && o.Storage.ConnectionString is null && o.State.TableServiceUri is null)
             {
                 throw new UserErrorException("--state tables needs --tables-uri URI (Azure, signed in) or --tables-connection STRING (Azurite)");
             }
 
-            var table = parse.GetValue(stateTable) ?? "clistate";
+            var table = o.State.Table = parse.GetValue(stateTable) ?? "clistate";
             if (!System.Text.RegularExpressions.Regex.IsMatch(table, "^[A-Za-z][A-Za-z0-9]{2,53}$"))
             {
                 // Azure table names: letters and digits, 3 to 63; the deadline index adds "deadlines" to this one.
@@ -78,28 +84,43 @@ internal static class RunCommand
             }
 
             var sinkNames = CliOptions.ValueOr(parse, sinks, ["console", "jsonl"]);
+            foreach (var kind in sinkNames.Where(k => k != "console"))
+            {
+                o.Alerts.Kinds.Add(Enum.Parse<AlertSinkKind>(kind, ignoreCase: true));
+            }
+
+            o.Alerts.Path = parse.GetValue(output) ?? "alerts.jsonl";
+            o.Alerts.WebhookUrl = parse.GetValue(webhook);
+            o.Alerts.Webhook = new WebhookAlertSinkOptions
+            {
+                MaxAttempts = parse.GetValue(webhookAttempts),
+                InitialDelay = parse.GetValue(webhookBackoff) ?? TimeSpan.FromMilliseconds(500),
+            };
+            o.Alerts.TopicEndpoint = parse.GetValue(eventGrid);
+            o.DeadLetters.Kind = DeadLetterKind.Jsonl;
+            o.DeadLetters.Path = parse.GetValue(deadLetters) ?? "dead-letters.jsonl";
             var settings = new RunSettings
             {
                 Rules = parse.GetValue(rules),
+                Pipeline = o,
+                Console = sinkNames.Contains("console"),
                 Sources = sourceList,
                 File = fileName,
                 HttpPort = parse.GetValue(httpPort),
                 MaxBodyBytes = parse.GetValue(maxBody),
-                State = new StateSettings(stateKind, uri, connection, parse.GetValue(clientId), table),
-                Sinks = new SinkSettings(sinkNames.Contains("console"), [.. sinkNames.Where(k => k != "console").Select(k => Enum.Parse<AlertSinkKind>(k, ignoreCase: true))], parse.GetValue(output) ?? "alerts.jsonl", AppendJsonLines: true,
-                    parse.GetValue(webhook), parse.GetValue(webhookAttempts), parse.GetValue(webhookBackoff) ?? TimeSpan.FromMilliseconds(500),
-                    parse.GetValue(eventGrid), parse.GetValue(clientId)),
-                DeadLetters = parse.GetValue(deadLetters) ?? "dead-letters.jsonl",
                 Partitions = parse.GetValue(partitions),
                 For = parse.GetValue(duration),
-                Devices = parse.GetValue(devices),
-                Seed = parse.GetValue(seed),
-                Interval = parse.GetValue(interval) ?? TimeSpan.FromSeconds(10),
-                Environment = parse.GetValue(environment) ?? "local",
+                Fleet = new Core.Simulation.FleetOptions
+                {
+                    Start = default,
+                    Devices = parse.GetValue(devices),
+                    Seed = parse.GetValue(seed),
+                    Interval = parse.GetValue(interval) ?? TimeSpan.FromSeconds(10),
+                },
                 SweepEvery = parse.GetValue(sweep) ?? TimeSpan.FromSeconds(1),
-                EventHubs = hubSource.Read(parse, sourceList, parse.GetValue(clientId)),
+                EventHubs = hubSource.Read(parse, sourceList, o.ClientId),
             };
-            if (settings.Interval <= TimeSpan.Zero || settings.SweepEvery <= TimeSpan.Zero)
+            if (settings.Fleet.Interval <= TimeSpan.Zero || settings.SweepEvery <= TimeSpan.Zero)
             {
                 throw new UserErrorException("--interval and --sweep-interval must be longer than 0s");
             }
@@ -109,22 +130,19 @@ internal static class RunCommand
         return command;
     }
 
+    /// <summary>What <c>run</c> does beyond the ports <see cref="Pipeline"/> describes.</summary>
     internal sealed record RunSettings
     {
         public string? Rules { get; init; }
+        public required PipelineOptions Pipeline { get; init; }
+        public bool Console { get; init; }
         public required IReadOnlyList<string> Sources { get; init; }
         public string? File { get; init; }
         public int HttpPort { get; init; }
         public long MaxBodyBytes { get; init; }
-        public required StateSettings State { get; init; }
-        public required SinkSettings Sinks { get; init; }
-        public required string DeadLetters { get; init; }
         public int Partitions { get; init; }
         public TimeSpan? For { get; init; }
-        public int Devices { get; init; }
-        public int Seed { get; init; }
-        public TimeSpan Interval { get; init; }
-        public required string Environment { get; init; }
+        public required Core.Simulation.FleetOptions Fleet { get; init; }
         public TimeSpan SweepEvery { get; init; }
         public EventHubs.HubSourceSettings? EventHubs { get; init; }
     }
@@ -136,26 +154,34 @@ internal static class RunCommand
         await using var fileStreamScope = fileStream;
         var clock = new LiveClock(io.Context.Time);
         var stopwatch = Stopwatch.StartNew();
-        var dashboard = new LocalDashboard(rules, clock, io.Context.Time);
-        await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, s.Partitions, s.State, s.Sinks, s.DeadLetters, s.Environment,
-            parallel: s.Partitions > 1, io, cancellationToken, dashboard).ConfigureAwait(false);
+        var dashboard = new ProcessorApiSource(rules, () => clock.Now, io.Context.Time);
+        s.Pipeline.Rules.Path = rulesPath;
+        var sinkDescriptions = LocalPipeline.DescribeSinks(s.Pipeline).ToList(); // before an unused memory sink stands in
+        await using var pipeline = await CliPipeline.CreateAsync(rules, s.Pipeline, new LocalRunOptions
+        {
+            Partitions = s.Partitions,
+            Parallel = s.Partitions > 1,
+            Front = s.Console ? new ConsoleAlertSink(io.Stdout, io.Color) : null,
+            History = dashboard.History,
+            Delivered = dashboard.OnDelivered,
+        }, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         dashboard.Ingress = ingress;
-        dashboard.StateDescription = pipeline.StateDescription;
+        dashboard.StateDescription = LocalPipeline.DescribeState(s.Pipeline);
 
         SimulatedFeed? sim = null;
         if (s.Sources.Contains("sim"))
         {
-            sim = SimulatedFeed.Live(clock.Now, s.Devices, s.Seed, s.Interval);
+            sim = SimulatedFeed.Live(clock.Now, s.Fleet.Devices, s.Fleet.Seed, s.Fleet.Interval);
         }
 
         using var simScope = sim;
         // The dashboard is served whatever the sources; without HTTP ingest a busy port only costs the dashboard.
-        HttpIngest? http = null;
+        LoopbackServer? http = null;
         string? notServed = null;
         try
         {
-            http = await HttpIngest.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, cancellationToken, ingest: s.Sources.Contains("http"), mapMore: dashboard.Map).ConfigureAwait(false);
+            http = await LocalServer.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, s.Sources.Contains("http"), dashboard, cancellationToken).ConfigureAwait(false);
         }
         catch (UserErrorException ex) when (!s.Sources.Contains("http"))
         {
@@ -163,7 +189,7 @@ internal static class RunCommand
         }
 
         await using var httpScope = http;
-        WriteBanner(io.Stdout, s, rules, rulesPath, pipeline, sim, http);
+        WriteBanner(io.Stdout, s, rules, rulesPath, sinkDescriptions, sim, http);
         if (notServed is not null)
         {
             io.Stdout.WriteLine($"  dashboard not served: {notServed}");
@@ -174,72 +200,29 @@ internal static class RunCommand
         }
 
         // Finite inputs (a file, stdin) end the run when they are done, unless a live source or --for keeps it going.
-        using var stopSources = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
-        var finite = new List<Task>();
+        var inputs = new List<Func<CancellationToken, Task>>();
         if (fileStream is not null)
         {
-            finite.Add(LineSource.FeedAsync("file", fileStream, ingress, clock, stopSources.Token));
+            inputs.Add(stop => LineInput.FeedAsync("file", fileStream, ingress, () => clock.Now, stop));
         }
 
         if (s.Sources.Contains("stdin"))
         {
-            finite.Add(LineSource.FeedAsync("stdin", io.Context.OpenStdin(), ingress, clock, stopSources.Token));
+            inputs.Add(stop => LineInput.FeedAsync("stdin", io.Context.OpenStdin(), ingress, () => clock.Now, stop));
         }
 
         if (s.EventHubs is { } hub)
         {
-            finite.Add(EventHubs.HubSource.FeedAsync(hub, EventHubs.HubSource.CreatePositionStore(s.State), ingress, clock, io.Stdout, stopSources.Token));
+            var positions = PipelineComponentsFactory.CreatePositionStore(s.Pipeline);
+            inputs.Add(stop => EventHubs.HubSource.FeedAsync(hub, positions, ingress, clock, io.Stdout, stop));
         }
 
         // The dashboard's server runs whatever the sources are; only HTTP ingest makes a run endless.
         var endless = sim is not null || s.Sources.Contains("http") || s.For is not null || s.EventHubs is not null;
-        var inputsDone = Task.WhenAll(finite);
-        var stopWhen = endless ? WhenFaultedAsync(inputsDone, stopSources.Token) : inputsDone;
-        Exception? failure = null;
-        try
-        {
-            await RunLoop.RunAsync(ingress, clock, sim, s.SweepEvery, s.For is { } d ? clock.Now + d : null, stopWhen, cancellationToken).ConfigureAwait(false);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Ctrl+C while processing: stop and flush like any other end.
-        }
-        catch (Exception ex)
-        {
-            failure = ex;
-        }
-
-        // Stop taking input, then deliver what is waiting: one last retry of every outbox at the current time.
-        if (http is not null)
-        {
-            await http.DisposeAsync().ConfigureAwait(false);
-        }
-
-        await stopSources.CancelAsync().ConfigureAwait(false);
-        try
-        {
-            await inputsDone.ConfigureAwait(false);
-        }
-        catch (OperationCanceledException)
-        {
-            // A source cut short by the stop.
-        }
-        catch (Exception ex) when (failure is null)
-        {
-            failure = ex;
-        }
-
-        using var flushTimeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        try
-        {
-            await ingress.SweepAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
-        }
-        catch (Exception ex) when (failure is null)
-        {
-            // The summary still matters when the last flush fails (a state store that went away).
-            failure = ex;
-        }
-        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.State.Kind == StateKind.Tables, pipeline.DeadLettersWritten > 0 ? s.DeadLetters : null);
+        var failure = await RunLoop.RunToEndAsync(ingress, clock, sim, s.SweepEvery, s.For is { } d ? clock.Now + d : null, inputs, endless,
+            http is null ? null : http.DisposeAsync, cancellationToken).ConfigureAwait(false);
+        Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.Pipeline.State.Kind == StateKind.Tables,
+            pipeline.DeadLettersWritten > 0 ? s.Pipeline.DeadLetters.Path : null);
         if (failure is not null)
         {
             throw failure is UserErrorException ? failure : new InvalidOperationException($"the run stopped: {failure.Message}", failure);
@@ -248,10 +231,11 @@ internal static class RunCommand
         return 0;
     }
 
-    private static void WriteBanner(TextWriter o, RunSettings s, RuleSet rules, string rulesPath, LocalPipeline pipeline, SimulatedFeed? sim, HttpIngest? http)
+    private static void WriteBanner(TextWriter o, RunSettings s, RuleSet rules, string rulesPath, List<string> sinks, SimulatedFeed? sim, LoopbackServer? http)
     {
         o.WriteLine(Invariant($"pipeline run: {rules.Rules.Count} rules from {rulesPath} (version {rules.Version})"));
-        o.WriteLine(Invariant($"  state {pipeline.StateDescription}, {s.Partitions} partition(s); alerts to {string.Join(", ", pipeline.SinkDescriptions)}; dead letters to {s.DeadLetters}"));
+        var alertsTo = string.Join(", ", s.Console ? ["console", .. sinks] : sinks);
+        o.WriteLine(Invariant($"  state {LocalPipeline.DescribeState(s.Pipeline)}, {s.Partitions} partition(s); alerts to {alertsTo}; dead letters to {s.Pipeline.DeadLetters.Path}"));
         if (sim is not null)
         {
             var options = sim.Simulator.Options;
@@ -285,16 +269,6 @@ internal static class RunCommand
 
         o.WriteLine(s.For is { } d ? $"  stopping after {DurationText.Format(d)}" : "  Ctrl+C to stop");
         o.WriteLine();
-    }
-
-    /// <summary>Completes when <paramref name="task"/> fails (a broken input ends the run), else only when cancelled.</summary>
-    private static async Task WhenFaultedAsync(Task task, CancellationToken cancellationToken)
-    {
-        await task.ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        if (!task.IsFaulted)
-        {
-            await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
-        }
     }
 
     private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);

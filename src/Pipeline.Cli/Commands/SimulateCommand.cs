@@ -5,6 +5,7 @@ using System.Net.Http.Headers;
 using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -77,28 +78,10 @@ internal static class SimulateCommand
 
     private static async Task<int> WriteFileAsync(CliIo io, string path, FleetOptions options, CancellationToken cancellationToken)
     {
-        var simulator = new FleetSimulator(options);
-        long count = 0;
+        long count;
         try
         {
-            var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.Read, 64 * 1024, useAsync: true);
-            await using (stream.ConfigureAwait(false))
-            {
-                var buffer = new ArrayBufferWriter<byte>(256 * 1024);
-                foreach (var e in simulator.Generate())
-                {
-                    TelemetryEncoder.Write(buffer, e);
-                    buffer.Write("\n"u8);
-                    count++;
-                    if (buffer.WrittenCount > 192 * 1024)
-                    {
-                        await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-                        buffer.ResetWrittenCount();
-                    }
-                }
-
-                await stream.WriteAsync(buffer.WrittenMemory, cancellationToken).ConfigureAwait(false);
-            }
+            count = await TelemetryRecording.WriteAsync(path, new FleetSimulator(options).Generate(), cancellationToken).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

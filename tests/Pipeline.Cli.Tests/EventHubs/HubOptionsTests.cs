@@ -19,11 +19,4 @@ public sealed class HubOptionsTests
         Assert.Equal(2, result.ExitCode);
         Assert.Equal("pipeline: --from: 'yesterday' is not earliest, latest or a time like 2026-01-01T00:00:00Z\n", result.Stderr.ReplaceLineEndings("\n"));
     }
-
-    [Theory]
-    [InlineData("myhub", "myhub.servicebus.windows.net")]
-    [InlineData("myhub.servicebus.windows.net", "myhub.servicebus.windows.net")]
-    [InlineData("sb://myhub.servicebus.windows.net/", "myhub.servicebus.windows.net")]
-    public void A_namespace_is_a_host_name(string given, string host) =>
-        Assert.Equal(host, Pipeline.Cli.EventHubs.HubOptions.NormalizeNamespace(given));
 }

@@ -1,8 +1,8 @@
-using System.Buffers;
 using System.Globalization;
 using Pipeline.Azure.EventHubs;
-using Pipeline.Core.Events;
 using Pipeline.Core.Rules;
+using Pipeline.Core.Simulation;
+using Pipeline.Local;
 
 namespace Pipeline.Cli.EventHubs;
 
@@ -30,22 +30,8 @@ internal static class HubSimulation
             {
                 await clock.WaitUntilAsync(due, cancellationToken).ConfigureAwait(false);
                 var batch = feed.TakeUntil(clock.Now);
-                var events = new List<(string, ReadOnlyMemory<byte>)>(batch.Count);
-                foreach (var e in batch)
-                {
-                    var body = new ArrayBufferWriter<byte>(256);
-                    TelemetryEncoder.Write(body, e);
-                    events.Add((e.Key, body.WrittenMemory));
-                }
-
-                try
-                {
-                    total += await sender.SendAsync(events, cancellationToken).ConfigureAwait(false);
-                }
-                catch (Exception ex) when (hub.Explain(ex, HubConnection.SenderRole) is { } userError)
-                {
-                    throw userError;
-                }
+                await HubErrors.RunAsync(hub, HubConnection.SenderRole, async () =>
+                    total += await sender.SendAsync(batch, cancellationToken).ConfigureAwait(false)).ConfigureAwait(false);
 
                 if (progress && clock.Now - lastProgress >= TimeSpan.FromSeconds(1))
                 {

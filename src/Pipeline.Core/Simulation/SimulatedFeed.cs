@@ -1,10 +1,9 @@
 using Pipeline.Core.Events;
-using Pipeline.Core.Simulation;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Core.Simulation;
 
 /// <summary>The simulated fleet as a source: hands out the events whose time has come, one instant at a time.</summary>
-internal sealed class SimulatedFeed : IDisposable
+public sealed class SimulatedFeed : IDisposable
 {
     private readonly IEnumerator<Telemetry> _events;
     private bool _hasNext;

@@ -1,99 +1,50 @@
 using System.Globalization;
-using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.AspNetCore.Builder;
-using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Http;
-using Microsoft.Extensions.Logging;
+using Microsoft.AspNetCore.Routing;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Local;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Hosting.Ingest;
 
 /// <summary>
-/// HTTP ingest on 127.0.0.1 (Kestrel): <c>POST /telemetry</c> takes one JSON object, a JSON array of objects
+/// HTTP ingest endpoints: <c>POST /telemetry</c> takes one JSON object, a JSON array of objects
 /// (<c>application/json</c>) or NDJSON (<c>application/x-ndjson</c>); <c>GET /health</c> reports liveness and counts.
 /// Good records are processed before the response is sent. Bad records are dead-lettered with their raw text and
 /// reason and named in a 400 problem+json (RFC 9457) response, while the good records of the same request still count.
+/// Nothing here depends on the shell that serves it: any ASP.NET Core host maps it with <see cref="Map"/>.
 /// </summary>
-internal sealed class HttpIngest : IAsyncDisposable
+/// <param name="now">Processing time of a request (the shell's clock).</param>
+public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeOffset> now, long maxBodyBytes)
 {
     public const string Source = "http";
 
     private const int MaxListedErrors = 100;
     private static readonly string[] LineTypes = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"];
 
-    private readonly WebApplication _app;
-    private readonly PartitionedProcessor _ingress;
-    private readonly IRunClock _clock;
-    private readonly long _maxBodyBytes;
+    private readonly PartitionedProcessor _ingress = ingress ?? throw new ArgumentNullException(nameof(ingress));
+    private readonly Func<DateTimeOffset> _now = now ?? throw new ArgumentNullException(nameof(now));
+    private readonly long _maxBodyBytes = maxBodyBytes;
     private long _accepted;
     private long _rejected;
-    private int _disposed;
-
-    private HttpIngest(WebApplication app, PartitionedProcessor ingress, IRunClock clock, long maxBodyBytes)
-    {
-        _app = app;
-        _ingress = ingress;
-        _clock = clock;
-        _maxBodyBytes = maxBodyBytes;
-    }
-
-    public Uri Address { get; private set; } = null!;
 
     public long Accepted => Interlocked.Read(ref _accepted);
 
     public long Rejected => Interlocked.Read(ref _rejected);
 
-    /// <summary>Starts listening on 127.0.0.1:<paramref name="port"/> (0: any free port; see <see cref="Address"/>).</summary>
-    public static async Task<HttpIngest> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes, CancellationToken cancellationToken,
-        bool ingest = true, Action<WebApplication>? mapMore = null)
+    /// <summary>Maps <c>GET /health</c> and, with <paramref name="acceptTelemetry"/>, <c>POST /telemetry</c>.</summary>
+    public void Map(IEndpointRouteBuilder endpoints, bool acceptTelemetry = true)
     {
-        // The content root is the install folder, so an appsettings.json in the user's directory changes nothing.
-        var builder = WebApplication.CreateSlimBuilder(new WebApplicationOptions { Args = [], ContentRootPath = AppContext.BaseDirectory });
-        builder.Logging.ClearProviders();
-        builder.WebHost.ConfigureKestrel(kestrel =>
+        ArgumentNullException.ThrowIfNull(endpoints);
+        if (acceptTelemetry)
         {
-            kestrel.Listen(IPAddress.Loopback, port);
-            kestrel.AddServerHeader = false;
-            kestrel.Limits.MaxRequestBodySize = null; // enforced by the endpoint, which answers with a problem document
-        });
-        var app = builder.Build();
-        var server = new HttpIngest(app, ingress, clock, maxBodyBytes);
-        if (ingest)
-        {
-            app.MapPost("/telemetry", server.PostTelemetryAsync);
+            endpoints.MapPost("/telemetry", PostTelemetryAsync);
         }
 
-        app.MapGet("/health", server.GetHealthAsync);
-        mapMore?.Invoke(app);
-        try
-        {
-            await app.StartAsync(cancellationToken).ConfigureAwait(false);
-        }
-        catch (IOException ex)
-        {
-            await app.DisposeAsync().ConfigureAwait(false);
-            throw new UserErrorException($"cannot listen on 127.0.0.1:{port}: {ex.Message} (choose another port with --http-port)", ex);
-        }
-
-        server.Address = new Uri(app.Urls.First());
-        return server;
-    }
-
-    public async ValueTask DisposeAsync()
-    {
-        // The run stops the server early (no new input before the final flush) and disposes it again on the way out.
-        if (Interlocked.Exchange(ref _disposed, 1) == 1)
-        {
-            return;
-        }
-
-        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(5));
-        await _app.StopAsync(timeout.Token).ConfigureAwait(false);
-        await _app.DisposeAsync().ConfigureAwait(false);
+        endpoints.MapGet("/health", GetHealthAsync);
     }
 
     private Task GetHealthAsync(HttpContext context) =>
@@ -124,7 +75,7 @@ internal sealed class HttpIngest : IAsyncDisposable
             return;
         }
 
-        var now = _clock.Now;
+        var now = _now();
         BodySyntaxError? syntax = null;
         var records = lines ? TelemetryBody.SplitLines(body.Value) : TelemetryBody.SplitJson(body.Value, out syntax);
         if (syntax is not null)

@@ -6,17 +6,17 @@ using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
-using Pipeline.Dashboard.Api;
 using Pipeline.Dashboard.Live;
 using Pipeline.Dashboard.Page;
 
-namespace Pipeline.Cli;
+namespace Pipeline.Dashboard.Api;
 
 /// <summary>
-/// What the local server's dashboard and Api read: the run's ingress, the metric history its processors record, the
-/// alerts it delivered, and the live feed those alerts are pushed to.
+/// What a local server's dashboard and Api read: an in-process run's ingress, the metric history its processors record,
+/// the alerts it delivered, and the live feed those alerts are pushed to.
 /// </summary>
-internal sealed class LocalDashboard(RuleSet rules, IRunClock clock, TimeProvider time) : IPipelineApiSource
+/// <param name="now">The run's processing time (a demo's simulated clock, or the wall clock).</param>
+public sealed class ProcessorApiSource(RuleSet rules, Func<DateTimeOffset> now, TimeProvider time) : IPipelineApiSource
 {
     public MemoryMetricHistory History { get; } = new();
 
@@ -39,6 +39,7 @@ internal sealed class LocalDashboard(RuleSet rules, IRunClock clock, TimeProvide
     /// <summary>Maps the page at <c>/</c>, the Api and the live feed on the local server.</summary>
     public void Map(WebApplication app)
     {
+        ArgumentNullException.ThrowIfNull(app);
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Dashboard");
         app.MapPipelineApi(this, logger);
         Feed.Map(app, this);
@@ -58,7 +59,7 @@ internal sealed class LocalDashboard(RuleSet rules, IRunClock clock, TimeProvide
         var ports = new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = StateDescription, ["history"] = "memory", ["alertHistory"] = "memory" };
         return new ApiHealth(true, new HealthResponse("healthy", null, "local", rules.Version, ports, totals)
         {
-            Now = clock.Now,
+            Now = now(),
             LatestEventTime = History.LatestEventTime,
         });
     }

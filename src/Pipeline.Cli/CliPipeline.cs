@@ -1,0 +1,74 @@
+using Pipeline.Core.Rules;
+using Pipeline.Hosting;
+
+namespace Pipeline.Cli;
+
+/// <summary>
+/// The commands' side of a local run: <see cref="PipelineOptions"/> with the CLI's defaults, and the ports' failures
+/// told in the flags' terms. The run itself is Pipeline.Hosting's <see cref="LocalPipeline"/>.
+/// </summary>
+internal static class CliPipeline
+{
+    /// <summary>The options every command starts from; the command's flags set the rest.</summary>
+    public static PipelineOptions Options(string rulesPath, string environment)
+    {
+        var o = new PipelineOptions { Environment = environment };
+        o.Rules.Path = rulesPath;
+        o.State.History = false; // the CLI has no alert list to serve
+        o.State.Table = "clistate";
+
+        // Fewer, shorter retries than the Function App's: a person at a terminal should hear about a missing emulator in seconds.
+        o.Storage.MaxRetries = 3;
+        o.Storage.MaxRetryDelay = TimeSpan.FromSeconds(2);
+        o.Alerts.Kinds.Clear();
+        o.DeadLetters.Kind = DeadLetterKind.Memory;
+        return o;
+    }
+
+    public static async Task<LocalPipeline> CreateAsync(RuleSet rules, PipelineOptions options, LocalRunOptions run, CliIo io,
+        CancellationToken cancellationToken)
+    {
+        var components = await CreateComponentsAsync(options, io, cancellationToken).ConfigureAwait(false);
+        return LocalPipeline.Create(rules, components, options, run with
+        {
+            PublishStateChanged = error => io.Stderr.WriteLine(error is null
+                ? "pipeline: alert delivery works again; waiting alerts were delivered"
+                : $"pipeline: alert delivery failed, alerts kept and retried at the next sweep: {error}"),
+        }, io.Context.Time);
+    }
+
+    /// <summary>The ports, with failures caused by the flags or the surroundings told in the flags' terms.</summary>
+    private static async Task<PipelineComponents> CreateComponentsAsync(PipelineOptions options, CliIo io, CancellationToken cancellationToken)
+    {
+        if (options.Alerts.Kinds.Contains(AlertSinkKind.Webhook) && options.Alerts.WebhookUrl is null)
+        {
+            throw new UserErrorException("--sink webhook needs --webhook-url URL");
+        }
+
+        if (options.Alerts.Kinds.Contains(AlertSinkKind.EventGrid) && options.Alerts.TopicEndpoint is null)
+        {
+            throw new UserErrorException("--sink eventgrid needs --eventgrid-endpoint URL");
+        }
+
+        try
+        {
+            return await LocalPipeline.CreateComponentsAsync(options, io.Context.Time, io.Context.HttpHandler, cancellationToken).ConfigureAwait(false);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new UserErrorException($"cannot open alerts file '{options.Alerts.Path}': {ex.Message}", ex);
+        }
+        catch (Exception ex) when (options.State.Kind == StateKind.Tables && ex is FormatException or ArgumentException or InvalidOperationException)
+        {
+            throw new UserErrorException($"--tables-connection is not a usable connection string: {ex.Message}", ex);
+        }
+        catch (Exception ex) when (ex is global::Azure.RequestFailedException or global::Azure.Identity.AuthenticationFailedException
+                                   or global::Azure.Identity.CredentialUnavailableException or HttpRequestException or AggregateException)
+        {
+            // The client's retry policy wraps the attempts' failures in an AggregateException: the first one says why.
+            var reason = ex is AggregateException { InnerExceptions.Count: > 0 } all ? all.InnerExceptions[0].Message : ex.Message;
+            var end = reason.IndexOfAny(['\r', '\n']);
+            throw new UserErrorException($"cannot reach table storage ({(end < 0 ? reason : reason[..end])}); check --tables-uri or --tables-connection, that Azurite is running, or that you are signed in (az login)", ex);
+        }
+    }
+}

@@ -1,0 +1,29 @@
+using Microsoft.AspNetCore.Builder;
+using Pipeline.Core.Processing;
+using Pipeline.Dashboard.Api;
+using Pipeline.Hosting;
+using Pipeline.Hosting.Ingest;
+
+namespace Pipeline.Cli;
+
+/// <summary>The local server of <c>run</c> and <c>demo --serve</c>: HTTP ingest (when asked) and the dashboard on 127.0.0.1.</summary>
+internal static class LocalServer
+{
+    public static async Task<LoopbackServer> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes,
+        bool ingest, ProcessorApiSource dashboard, CancellationToken cancellationToken)
+    {
+        var endpoints = new TelemetryIngest(ingress, () => clock.Now, maxBodyBytes);
+        try
+        {
+            return await LoopbackServer.StartAsync(port, app =>
+            {
+                endpoints.Map(app, acceptTelemetry: ingest);
+                dashboard.Map(app);
+            }, cancellationToken).ConfigureAwait(false);
+        }
+        catch (IOException ex)
+        {
+            throw new UserErrorException($"cannot listen on 127.0.0.1:{port}: {ex.Message} (choose another port with --http-port)", ex);
+        }
+    }
+}
