@@ -33,7 +33,7 @@ internal static class CliPipeline
         {
             PublishStateChanged = error => io.Stderr.WriteLine(error is null
                 ? "pipeline: alert delivery works again; waiting alerts were delivered"
-                : $"pipeline: alert delivery failed, alerts kept and retried at the next sweep: {error}"),
+                : $"pipeline: alert delivery failed, alerts kept in the outbox and retried: {error}"),
         }, io.Context.Time);
     }
 

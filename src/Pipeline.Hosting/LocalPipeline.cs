@@ -26,6 +26,21 @@ public sealed record LocalRunOptions
 
     /// <summary>Called with the delivery error when publishing starts failing, and with null when it works again.</summary>
     public Action<string?>? PublishStateChanged { get; init; }
+
+    /// <summary>
+    /// Deliver alerts from a loop apart from intake (<see cref="AlertDeliveryLoop"/>), so a sink answering 500 or not at
+    /// all never holds the sources; off, each batch publishes its own alerts (a finite replay wants them in order).
+    /// </summary>
+    public bool DeferDelivery { get; init; }
+
+    /// <summary>Called when the delivery loop fails to clear delivered alerts from the state store (they go out again).</summary>
+    public Action<Exception>? DeliveryRoundFailed { get; init; }
+
+    /// <summary>
+    /// Keep every delivered alert in <see cref="LocalPipeline.Delivered"/> (a finite demo or replay reports them); an
+    /// endless run keeps none, so its memory stays flat however many alerts it delivers.
+    /// </summary>
+    public bool KeepDelivered { get; init; } = true;
 }
 
 /// <summary>
@@ -36,6 +51,7 @@ public sealed record LocalRunOptions
 public sealed class LocalPipeline : IAsyncDisposable
 {
     private readonly PipelineComponents _components;
+    private AlertDeliveryLoop? _delivery;
 
     private LocalPipeline(PipelineComponents components) => _components = components;
 
@@ -44,7 +60,7 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// <summary>Dead letters this run wrote to its JSON Lines file.</summary>
     public long DeadLettersWritten => (_components.DeadLetters as JsonLinesDeadLetterStore)?.Written ?? 0;
 
-    /// <summary>Every alert delivered, in order.</summary>
+    /// <summary>Every alert delivered, in order, when <see cref="LocalRunOptions.KeepDelivered"/>; else empty.</summary>
     public List<AlertEvent> Delivered { get; } = [];
 
     /// <summary>Where state lives, in words (a banner, the health answer).</summary>
@@ -82,7 +98,28 @@ public sealed class LocalPipeline : IAsyncDisposable
             options.Alerts.Kinds.Add(AlertSinkKind.Memory);
         }
 
-        return PipelineComponentsFactory.CreateAsync(options, time, cancellationToken, httpHandler);
+        return CreateAsync(options, time, httpHandler, cancellationToken);
+    }
+
+    /// <summary>Retention at start (<see cref="PipelineOptions.Retention"/>) on the run's files, then the ports.</summary>
+    private static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, HttpMessageHandler? httpHandler,
+        CancellationToken cancellationToken)
+    {
+        var now = time.GetUtcNow();
+
+        // The alerts file before its sink opens it (the sink reads the ids already in it); an overwritten one needs none.
+        if (options.Alerts.Kinds.Contains(AlertSinkKind.Jsonl) && options.Alerts.Append)
+        {
+            await JsonLinesAlertSink.PurgeFileAsync(options.Alerts.Path, now - options.Retention.AlertHistory, cancellationToken).ConfigureAwait(false);
+        }
+
+        var components = await PipelineComponentsFactory.CreateAsync(options, time, cancellationToken, httpHandler).ConfigureAwait(false);
+        if (options.DeadLetters.Kind == DeadLetterKind.Jsonl)
+        {
+            await components.DeadLetters.PurgeAsync(now - options.Retention.DeadLetters, cancellationToken).ConfigureAwait(false);
+        }
+
+        return components;
     }
 
     /// <summary>The processor over <paramref name="components"/>, which the run owns from here on.</summary>
@@ -111,24 +148,39 @@ public sealed class LocalPipeline : IAsyncDisposable
                 // A local Sweep costs no storage transactions: release a quiet key's reorder buffer as soon as the
                 // out-of-order tolerance has passed, as a person watching a local run expects.
                 BufferIdleDelay = TimeSpan.Zero,
+                DeferDelivery = run.DeferDelivery,
             }, run.Parallel, sequenceBase)
         {
             Delivered = alerts =>
             {
-                lock (delivered)
+                if (run.KeepDelivered)
                 {
-                    delivered.AddRange(alerts);
+                    lock (delivered)
+                    {
+                        delivered.AddRange(alerts);
+                    }
                 }
 
                 run.Delivered?.Invoke(alerts);
             },
             PublishStateChanged = run.PublishStateChanged,
         };
+        if (run.DeferDelivery)
+        {
+            pipeline._delivery = new AlertDeliveryLoop(pipeline.Ingress, time, run.DeliveryRoundFailed);
+            pipeline._delivery.Start();
+        }
+
         return pipeline;
     }
 
     public async ValueTask DisposeAsync()
     {
+        if (_delivery is not null)
+        {
+            await _delivery.DisposeAsync().ConfigureAwait(false);
+        }
+
         Ingress?.Dispose();
         await _components.DisposeAsync().ConfigureAwait(false);
     }

@@ -137,7 +137,8 @@ public sealed class RunHttpTests
         await File.WriteAllTextAsync(dir.File("rules.yaml"), Rules);
         var alertsPath = dir.File("alerts.jsonl");
 
-        // Three failures: the first delivery uses both of its attempts and fails, the next sweep's retry fails once more, then succeeds.
+        // Three failures: the delivery loop's first round uses both webhook attempts and fails, its retry after 1 s fails
+        // once more, then succeeds with both alerts in one batch.
         await using var receiver = await WebhookReceiver.StartAsync(failFirst: 3);
         var time = new TimerSignallingTimeProvider(T0.AddMinutes(10));
         var (run, address) = await StartAsync(time, "--rules", dir.File("rules.yaml"), "--sink", "webhook,jsonl", "--out", alertsPath,
@@ -154,7 +155,7 @@ public sealed class RunHttpTests
         Assert.Equal(0, result.ExitCode);
 
         var statuses = receiver.Requests.Select(r => r.Status).ToList();
-        Assert.Equal([503, 503, 503, 200, 200], statuses);
+        Assert.Equal([503, 503, 503, 200], statuses);
         var delivered = receiver.Accepted
             .SelectMany(b => JsonDocument.Parse(b).RootElement.EnumerateArray().Select(e => (Id: e.GetProperty("id").GetString()!, Type: e.GetProperty("type").GetString()!)))
             .ToList();
@@ -163,8 +164,62 @@ public sealed class RunHttpTests
         // The file sink took each alert once, although the webhook needed the fired one four times.
         var inFile = await JsonLinesAlertSink.ReadAllAsync(alertsPath);
         Assert.Equal(delivered.Select(d => d.Id), inFile.Select(a => a.Id));
-        Assert.Contains("pipeline: alert delivery failed, alerts kept and retried at the next sweep:", result.Stderr, StringComparison.Ordinal);
+        Assert.Contains("pipeline: alert delivery failed, alerts kept in the outbox and retried:", result.Stderr, StringComparison.Ordinal);
         Assert.Contains("pipeline: alert delivery works again", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_request_over_the_records_limit_is_413_naming_the_limit_and_nothing_in_it_counts()
+    {
+        using var dir = new TempDir();
+        await File.WriteAllTextAsync(dir.File("rules.yaml"), Rules);
+        var time = new TimerSignallingTimeProvider(T0.AddMinutes(10));
+        var (run, address) = await StartAsync(time, "--rules", dir.File("rules.yaml"), "--sink", "jsonl", "--out", dir.File("alerts.jsonl"),
+            "--dead-letters", dir.File("dead.jsonl"), "--http-max-records", "3", "--for", "10s");
+        using var http = new HttpClient { BaseAddress = address };
+
+        using var tooMany = await http.PostAsync("/telemetry", Body(string.Join("\n", Enumerable.Range(0, 4).Select(i => Event("d1", i, 70))), "application/x-ndjson"));
+        using var atTheLimit = await http.PostAsync("/telemetry", Body(string.Join("\n", Enumerable.Range(0, 3).Select(i => Event("d2", i, 70))), "application/x-ndjson"));
+
+        Assert.Equal(HttpStatusCode.RequestEntityTooLarge, tooMany.StatusCode);
+        using (var problem = JsonDocument.Parse(await tooMany.Content.ReadAsStringAsync()))
+        {
+            Assert.Equal("urn:pipeline:problem:too-many-records", problem.RootElement.GetProperty("type").GetString());
+            Assert.Contains("4 records; at most 3", problem.RootElement.GetProperty("detail").GetString(), StringComparison.Ordinal);
+            Assert.Equal(3, problem.RootElement.GetProperty("maxRecords").GetInt32());
+        }
+
+        Assert.Equal(HttpStatusCode.OK, atTheLimit.StatusCode);
+        await time.DriveUntilDoneAsync(run);
+        var result = await run;
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("in 3 = applied 3", result.Stdout, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task Ingest_answers_while_the_webhook_receiver_holds_a_delivery_without_answering()
+    {
+        using var dir = new TempDir();
+        await File.WriteAllTextAsync(dir.File("rules.yaml"), Rules);
+        await using var receiver = await WebhookReceiver.StartAsync(failFirst: 0, silent: true);
+        var time = new TimerSignallingTimeProvider(T0.AddMinutes(10));
+        var (run, address) = await StartAsync(time, "--rules", dir.File("rules.yaml"), "--sink", "webhook", "--webhook-url", receiver.Url.ToString(),
+            "--webhook-attempts", "1", "--dead-letters", dir.File("dead.jsonl"), "--for", "10s");
+        using var http = new HttpClient { BaseAddress = address };
+
+        using var first = await http.PostAsync("/telemetry", Body(Event("d1", 0, 85), "application/x-ndjson"));   // fires
+        Assert.Equal(HttpStatusCode.OK, first.StatusCode);
+        await receiver.Arrived.Task.WaitAsync(TimeSpan.FromSeconds(60));                                        // the delivery is held
+        using var second = await http.PostAsync("/telemetry", Body(Event("d2", 0, 70), "application/x-ndjson"));  // intake goes on
+
+        Assert.Equal(HttpStatusCode.OK, second.StatusCode);
+        Assert.Empty(receiver.Requests);                                                                       // still no answer given
+        await receiver.DisposeAsync();                                                                         // the receiver goes away
+        await time.DriveUntilDoneAsync(run);
+        var result = await run;
+        Assert.Equal(0, result.ExitCode);
+        Assert.Contains("in 2 = applied 2", result.Stdout, StringComparison.Ordinal);
+        Assert.Contains("1 alert(s) still in outboxes", result.Stdout, StringComparison.Ordinal);
     }
 
     private static async Task<List<DeadLetter>> ReadDeadLettersAsync(string path)

@@ -25,7 +25,14 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public Uri Url { get; private set; } = null!;
 
-    public static async Task<WebhookReceiver> StartAsync(int failFirst)
+    /// <summary>Set when the first request has arrived (with <c>silent</c>, it is being held unanswered).</summary>
+    public TaskCompletionSource Arrived { get; } = new(TaskCreationOptions.RunContinuationsAsynchronously);
+
+    private readonly CancellationTokenSource _stopping = new();
+    private int _disposed;
+
+    /// <param name="silent">Hold every request without an answer until the receiver is disposed (then 503).</param>
+    public static async Task<WebhookReceiver> StartAsync(int failFirst, bool silent = false)
     {
         var builder = WebApplication.CreateSlimBuilder();
         builder.Logging.ClearProviders();
@@ -36,6 +43,16 @@ internal sealed class WebhookReceiver : IAsyncDisposable
         {
             using var reader = new StreamReader(context.Request.Body);
             var body = await reader.ReadToEndAsync();
+            receiver.Arrived.TrySetResult();
+            if (silent)
+            {
+                using var held = CancellationTokenSource.CreateLinkedTokenSource(context.RequestAborted, receiver._stopping.Token);
+                await Task.Delay(Timeout.Infinite, held.Token).ContinueWith(_ => { }, TaskScheduler.Default);
+                receiver.Requests.Enqueue((503, context.Request.ContentType ?? string.Empty, body));
+                context.Response.StatusCode = 503;
+                return;
+            }
+
             var n = Interlocked.Increment(ref receiver._requests);
             var status = n <= failFirst ? 503 : 200;
             receiver.Requests.Enqueue((status, context.Request.ContentType ?? string.Empty, body));
@@ -49,7 +66,15 @@ internal sealed class WebhookReceiver : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        // A test may stop the receiver early (a receiver that goes away) and dispose it again on the way out.
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
+        await _stopping.CancelAsync();
         await _app.StopAsync();
+        _stopping.Dispose();
         await _app.DisposeAsync();
     }
 }

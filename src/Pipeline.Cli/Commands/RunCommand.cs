@@ -23,6 +23,8 @@ internal static class RunCommand
         var file = CliOptions.Text("--file", "JSON Lines telemetry file for --source file", "FILE");
         var httpPort = CliOptions.Int("--http-port", "Port on 127.0.0.1 of the dashboard, its Api and (with --source http) the HTTP ingest; 0 picks a free one", 5080, 0, 65535);
         var maxBody = CliOptions.Int("--http-max-body", "Largest HTTP ingest request body in bytes; larger ones get 413", 1024 * 1024, 1, int.MaxValue);
+        var maxRecords = CliOptions.Int("--http-max-records", "Most records one HTTP ingest request may hold; more get 413",
+            Pipeline.Hosting.Ingest.TelemetryIngest.DefaultMaxRecords, 1, 1_000_000);
         var state = CliOptions.Choices("--state", "Where per-key state lives", ["memory", "tables"], ["memory"], multiple: false);
         var tablesUri = CliOptions.Url("--tables-uri", "Table service URI for --state tables with Microsoft Entra sign-in, e.g. https://ACCOUNT.table.core.windows.net");
         var tablesConnection = CliOptions.Text("--tables-connection", "Connection string for --state tables on Azurite, e.g. UseDevelopmentStorage=true", "STRING");
@@ -46,7 +48,7 @@ internal static class RunCommand
         var hubSource = new EventHubs.HubSourceOptions();
         var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file, stdin or an event hub → rules → console, alerts.jsonl, webhook or Event Grid");
         hubSource.AddTo(command);
-        foreach (var option in new Option[] { rules, sources, file, httpPort, maxBody, state, tablesUri, tablesConnection, stateTable, clientId, sinks, output,
+        foreach (var option in new Option[] { rules, sources, file, httpPort, maxBody, maxRecords, state, tablesUri, tablesConnection, stateTable, clientId, sinks, output,
                      webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep })
         {
             command.Options.Add(option);
@@ -108,6 +110,7 @@ internal static class RunCommand
                 File = fileName,
                 HttpPort = parse.GetValue(httpPort),
                 MaxBodyBytes = parse.GetValue(maxBody),
+                MaxRecords = parse.GetValue(maxRecords),
                 Partitions = parse.GetValue(partitions),
                 For = parse.GetValue(duration),
                 Fleet = new Core.Simulation.FleetOptions
@@ -140,6 +143,7 @@ internal static class RunCommand
         public string? File { get; init; }
         public int HttpPort { get; init; }
         public long MaxBodyBytes { get; init; }
+        public int MaxRecords { get; init; }
         public int Partitions { get; init; }
         public TimeSpan? For { get; init; }
         public required Core.Simulation.FleetOptions Fleet { get; init; }
@@ -164,6 +168,11 @@ internal static class RunCommand
             Front = s.Console ? new ConsoleAlertSink(io.Stdout, io.Color) : null,
             History = dashboard.History,
             Delivered = dashboard.OnDelivered,
+
+            // An endless run: delivery apart from intake, and no list of every alert delivered.
+            DeferDelivery = true,
+            KeepDelivered = false,
+            DeliveryRoundFailed = ex => io.Stderr.WriteLine($"pipeline: clearing delivered alerts from the state failed, they go out again: {ex.Message}"),
         }, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         dashboard.Ingress = ingress;
@@ -181,7 +190,8 @@ internal static class RunCommand
         string? notServed = null;
         try
         {
-            http = await LocalServer.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, s.Sources.Contains("http"), dashboard, cancellationToken).ConfigureAwait(false);
+            http = await LocalServer.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, s.Sources.Contains("http"), dashboard, cancellationToken,
+                s.MaxRecords, ex => io.Stderr.WriteLine($"pipeline: an HTTP ingest request failed and was answered 503: {ex}")).ConfigureAwait(false);
         }
         catch (UserErrorException ex) when (!s.Sources.Contains("http"))
         {

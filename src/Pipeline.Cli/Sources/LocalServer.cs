@@ -10,9 +10,10 @@ namespace Pipeline.Cli;
 internal static class LocalServer
 {
     public static async Task<LoopbackServer> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes,
-        bool ingest, ProcessorApiSource dashboard, CancellationToken cancellationToken)
+        bool ingest, ProcessorApiSource dashboard, CancellationToken cancellationToken, int maxRecords = TelemetryIngest.DefaultMaxRecords,
+        Action<Exception>? processingFailed = null)
     {
-        var endpoints = new TelemetryIngest(ingress, () => clock.Now, maxBodyBytes);
+        var endpoints = new TelemetryIngest(ingress, () => clock.Now, maxBodyBytes, maxRecords, processingFailed);
         try
         {
             return await LoopbackServer.StartAsync(port, app =>

@@ -120,6 +120,10 @@ public static class RunLoop
         try
         {
             await ingress.SweepAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
+
+            // With deferred delivery the Sweep only persists: one last delivery of what waits (unless the sink is
+            // in its retry wait, which leaves the alerts to the summary's count of what is undelivered).
+            await ingress.DeliverAsync(clock.Now, flushTimeout.Token).ConfigureAwait(false);
         }
         catch (Exception ex) when (failure is null)
         {

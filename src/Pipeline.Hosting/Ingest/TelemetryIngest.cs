@@ -18,9 +18,15 @@ namespace Pipeline.Hosting.Ingest;
 /// Nothing here depends on the shell that serves it: any ASP.NET Core host maps it with <see cref="Map"/>.
 /// </summary>
 /// <param name="now">Processing time of a request (the shell's clock).</param>
-public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeOffset> now, long maxBodyBytes)
+/// <param name="maxRecords">Most records one request may hold; a request with more is answered 413 and nothing in it is taken.</param>
+/// <param name="processingFailed">Told the whole failure when the stores fail a request (the answer gives its first line only).</param>
+public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeOffset> now, long maxBodyBytes,
+    int maxRecords = TelemetryIngest.DefaultMaxRecords, Action<Exception>? processingFailed = null)
 {
     public const string Source = "http";
+
+    /// <summary>The records-per-request limit of docs/limits.md: it bounds the decoding and dead-letter work of one request.</summary>
+    public const int DefaultMaxRecords = 10_000;
 
     private const int MaxListedErrors = 100;
     private static readonly string[] LineTypes = ["application/x-ndjson", "application/ndjson", "application/jsonl", "application/x-jsonlines"];
@@ -28,6 +34,7 @@ public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeO
     private readonly PartitionedProcessor _ingress = ingress ?? throw new ArgumentNullException(nameof(ingress));
     private readonly Func<DateTimeOffset> _now = now ?? throw new ArgumentNullException(nameof(now));
     private readonly long _maxBodyBytes = maxBodyBytes;
+    private readonly int _maxRecords = maxRecords >= 1 ? maxRecords : throw new ArgumentOutOfRangeException(nameof(maxRecords), maxRecords, "At least one record per request.");
     private long _accepted;
     private long _rejected;
 
@@ -95,6 +102,19 @@ public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeO
             return;
         }
 
+        if (records.Count > _maxRecords)
+        {
+            await ProblemAsync(context, StatusCodes.Status413PayloadTooLarge, "too-many-records", "Too many records in the request",
+                string.Create(CultureInfo.InvariantCulture,
+                    $"The body holds {records.Count} records; at most {_maxRecords} are taken per request. Nothing in this request was accepted; send smaller batches."),
+                w =>
+                {
+                    w.WriteNumber("records", records.Count);
+                    w.WriteNumber("maxRecords", _maxRecords);
+                }).ConfigureAwait(false);
+            return;
+        }
+
         if (records.Count == 0 && lines)
         {
             await ProblemAsync(context, StatusCodes.Status400BadRequest, "invalid-telemetry", "No telemetry in the body",
@@ -123,9 +143,12 @@ public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeO
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
-            // The state store or dead-letter store failed: nothing is confirmed, so the client should send again.
+            // The state store or dead-letter store failed: nothing is confirmed, so the client should send again. The
+            // processor forgot what this request applied, so the resend counts each record once. Storage errors carry
+            // request ids and headers after their first line: those go to the shell, not into the answer.
+            processingFailed?.Invoke(ex);
             await ProblemAsync(context, StatusCodes.Status503ServiceUnavailable, "processing-failed", "Telemetry could not be processed",
-                $"Processing failed ({ex.Message}); send the request again.").ConfigureAwait(false);
+                $"Processing failed ({FirstLine(ex)}); send the request again.").ConfigureAwait(false);
             return;
         }
 
@@ -167,6 +190,14 @@ public sealed class TelemetryIngest(PartitionedProcessor ingress, Func<DateTimeO
                 w.WriteNumber("errorsNotListed", bad.Count - MaxListedErrors);
             }
         }).ConfigureAwait(false);
+    }
+
+    private static string FirstLine(Exception ex)
+    {
+        var message = ex.GetBaseException().Message;
+        var end = message.AsSpan().IndexOfAny('\r', '\n');
+        var line = (end < 0 ? message : message[..end]).Trim();
+        return line.Length <= 200 ? line : line[..200];
     }
 
     /// <summary>application/json → a JSON body; the NDJSON types → lines. Any charset but UTF-8 is refused.</summary>
