@@ -112,7 +112,7 @@
       const tr = el("tr");
       const td = el("td"); td.append(deviceLink(d.id)); tr.append(td);
       const st = el("td"); st.append(statusBadge(d)); tr.append(st);
-      tr.append(el("td", fmtAge(serverNowForEvents() - Date.parse(d.lastSeen)) + " ago"));
+      tr.append(el("td", d.lastSeen ? fmtAge(serverNowForEvents() - Date.parse(d.lastSeen)) + " ago" : "never"));
       tr.append(el("td", d.labels.site || ""));
       tr.append(el("td", d.labels.deviceType || ""));
       tr.dataset.status = d.status;
