@@ -17,7 +17,6 @@ param containerNames array = [
 @description('Tables the app uses.')
 param tableNames array = [
   'state'
-  'deadlines'
   'alerts'
   'deadletters'
 ]

@@ -21,6 +21,12 @@ namespace Pipeline.Azure;
 /// tombstone, so whichever runs second sees the other and the open row never outlives a newer close.
 /// </para>
 /// <para>
+/// Batched: one <see cref="RecordAsync"/> call (the processor makes one per batch or Sweep) adds its transitions in
+/// one entity group transaction per day, reads the episode rows it touches in one query and writes them in one
+/// transaction per partition, so a burst of alerts costs a few requests, not four or five per alert. When another
+/// writer changed an episode row in between, the call falls back to the one-by-one protocol above.
+/// </para>
+/// <para>
 /// Retention (<see cref="PurgeAsync"/>): transitions are a key-range delete of the oldest days; tombstones carry the
 /// closing time (<c>ClosedTicks</c>) and are deleted once it is older than the closed-episode retention. Open rows are
 /// never purged: the episode is still firing.
@@ -32,6 +38,13 @@ public sealed class TableAlertHistory : IAlertHistory
     private const string ClosedPartition = "closed";
     private const string EventPrefix = "E";
     private const int Parallelism = 8;
+
+    /// <summary>Entity group transaction limits: 100 operations and 4 MiB, kept under with a margin.</summary>
+    private const int MaxTransactionActions = 100;
+    private const long MaxTransactionPayload = 3L * 1024 * 1024;
+
+    /// <summary>The service allows 15 comparisons per filter; two go to the partitions.</summary>
+    private const int KeysPerQuery = 13;
 
     private readonly TableClient _transitions;
     private readonly TableClient _episodes;
@@ -63,28 +76,16 @@ public sealed class TableAlertHistory : IAlertHistory
             }
         }
 
-        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
-        await Parallel.ForEachAsync(unique, options, async (alert, token) =>
+        if (unique.Count == 0)
         {
-            try
-            {
-                await _transitions.AddEntityAsync(ToTransitionEntity(alert), token).ConfigureAwait(false);
-            }
-            catch (RequestFailedException e) when (e.Status == 409)
-            {
-                // Already recorded. Its episode is still updated below: an earlier attempt may have stopped in between.
-            }
-        }).ConfigureAwait(false);
+            return;
+        }
 
-        // Episodes in parallel; each episode's transitions in sequence order.
-        var episodes = unique.GroupBy(a => a.Data.EpisodeId, StringComparer.Ordinal).ToList();
-        await Parallel.ForEachAsync(episodes, options, async (episode, token) =>
+        await AddTransitionsAsync(unique, cancellationToken).ConfigureAwait(false);
+        if (!await TryApplyEpisodesTogetherAsync(unique, cancellationToken).ConfigureAwait(false))
         {
-            foreach (var alert in episode.OrderBy(a => a.Data.Sequence))
-            {
-                await ApplyToEpisodeAsync(alert, token).ConfigureAwait(false);
-            }
-        }).ConfigureAwait(false);
+            await ApplyEpisodesOneByOneAsync(unique, cancellationToken).ConfigureAwait(false);
+        }
     }
 
     public async Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default)
@@ -147,6 +148,208 @@ public sealed class TableAlertHistory : IAlertHistory
 
         open.Sort(AlertEpisodes.NewestFirst);
         return open.Count > query.Max ? open.GetRange(0, query.Max) : open;
+    }
+
+    /// <summary>
+    /// Adds the transitions, one entity group transaction per day partition (up to 100 rows and
+    /// <see cref="MaxTransactionPayload"/>). A row that already exists (409) fails its transaction; it is dropped as
+    /// already recorded and the others are resubmitted, so a redelivered alert changes nothing.
+    /// </summary>
+    private async Task AddTransitionsAsync(List<AlertEvent> alerts, CancellationToken cancellationToken)
+    {
+        foreach (var day in alerts.Select(ToTransitionEntity).GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
+        {
+            foreach (var chunk in Chunk(day.ToList()))
+            {
+                var pending = chunk;
+                while (pending.Count > 0)
+                {
+                    try
+                    {
+                        await _transitions.SubmitTransactionAsync(
+                            pending.Select(e => new TableTransactionAction(TableTransactionActionType.Add, e)), cancellationToken).ConfigureAwait(false);
+                        break;
+                    }
+                    catch (TableTransactionFailedException e) when (e.Status == 409 && e.FailedTransactionActionIndex is { } failed && failed < pending.Count)
+                    {
+                        // Already recorded; its episode is still updated below (an earlier attempt may have stopped in between).
+                        pending = [.. pending.Where((_, i) => i != failed)];
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>
+    /// The episode rows of all <paramref name="alerts"/> in a few requests: one query reads the open and closed rows
+    /// they touch, then one entity group transaction per partition writes them, each operation conditional on the ETag
+    /// read (or an insert). The order is the one-by-one protocol's: tombstones first, then open rows (written, or
+    /// deleted when a tombstone is as new), then newly written open rows check for a newer tombstone. False when
+    /// another writer changed a row in between: the caller then applies the one-by-one path, which is idempotent over
+    /// whatever this one already wrote.
+    /// </summary>
+    private async Task<bool> TryApplyEpisodesTogetherAsync(List<AlertEvent> alerts, CancellationToken cancellationToken)
+    {
+        var episodes = alerts.GroupBy(a => TableKeys.Escape(a.Data.EpisodeId), StringComparer.Ordinal).ToList();
+        var rows = await ReadEpisodeRowsAsync(episodes.Select(e => e.Key).ToList(), cancellationToken).ConfigureAwait(false);
+
+        var tombstones = new List<TableTransactionAction>();
+        var openRows = new List<TableTransactionAction>();
+        var written = new Dictionary<string, long>(StringComparer.Ordinal);
+        foreach (var episode in episodes)
+        {
+            var rowKey = episode.Key;
+            rows.TryGetValue((ClosedPartition, rowKey), out var tombstone);
+            rows.TryGetValue((OpenPartition, rowKey), out var open);
+            var closedSequence = tombstone?.GetInt64("Sequence") ?? long.MinValue;
+            if (episode.Where(AlertEpisodes.Closes).MaxBy(a => a.Data.Sequence) is { } closer && closer.Data.Sequence > closedSequence)
+            {
+                var row = new TableEntity(ClosedPartition, rowKey) { ["Sequence"] = closer.Data.Sequence, ["ClosedTicks"] = closer.Time.UtcTicks };
+                tombstones.Add(tombstone is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, row)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, tombstone.ETag));
+                closedSequence = closer.Data.Sequence;
+            }
+
+            var openSequence = open?.GetInt64("Sequence") ?? long.MinValue;
+            if (episode.Where(a => !AlertEpisodes.Closes(a)).MaxBy(a => a.Data.Sequence) is { } opener
+                && opener.Data.Sequence > openSequence && opener.Data.Sequence > closedSequence)
+            {
+                var row = new TableEntity(OpenPartition, rowKey) { ["Sequence"] = opener.Data.Sequence, ["TimeTicks"] = opener.Time.UtcTicks };
+                TableKeys.WriteChunks(row, EventPrefix, opener.ToJsonBytes());
+                openRows.Add(open is null
+                    ? new TableTransactionAction(TableTransactionActionType.Add, row)
+                    : new TableTransactionAction(TableTransactionActionType.UpdateReplace, row, open.ETag));
+                written[rowKey] = opener.Data.Sequence;
+            }
+            else if (open is not null && openSequence <= closedSequence)
+            {
+                openRows.Add(new TableTransactionAction(TableTransactionActionType.Delete, new TableEntity(OpenPartition, rowKey), open.ETag));
+            }
+        }
+
+        if (!await TrySubmitAsync(tombstones, cancellationToken).ConfigureAwait(false)
+            || !await TrySubmitAsync(openRows, cancellationToken).ConfigureAwait(false))
+        {
+            return false;
+        }
+
+        if (written.Count > 0)
+        {
+            // A closer running at the same time may have read no open row before this one wrote it: look for its tombstone.
+            var after = await ReadEpisodeRowsAsync([.. written.Keys], cancellationToken, ClosedPartition).ConfigureAwait(false);
+            foreach (var (rowKey, sequence) in written)
+            {
+                if (after.TryGetValue((ClosedPartition, rowKey), out var tombstone) && tombstone.GetInt64("Sequence") >= sequence)
+                {
+                    await RemoveOpenRowOlderThanTombstoneAsync(rowKey, cancellationToken).ConfigureAwait(false);
+                }
+            }
+        }
+
+        return true;
+    }
+
+    private async Task ApplyEpisodesOneByOneAsync(List<AlertEvent> alerts, CancellationToken cancellationToken)
+    {
+        // Episodes in parallel; each episode's transitions in sequence order.
+        var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+        var episodes = alerts.GroupBy(a => a.Data.EpisodeId, StringComparer.Ordinal).ToList();
+        await Parallel.ForEachAsync(episodes, options, async (episode, token) =>
+        {
+            foreach (var alert in episode.OrderBy(a => a.Data.Sequence))
+            {
+                await ApplyToEpisodeAsync(alert, token).ConfigureAwait(false);
+            }
+        }).ConfigureAwait(false);
+    }
+
+    /// <summary>Sequence and ETag of the episode rows of <paramref name="rowKeys"/>, by (partition, row key), read by query.</summary>
+    private async Task<Dictionary<(string Partition, string RowKey), TableEntity>> ReadEpisodeRowsAsync(
+        List<string> rowKeys, CancellationToken cancellationToken, string? onlyPartition = null)
+    {
+        var rows = new Dictionary<(string, string), TableEntity>();
+        var partitions = onlyPartition is null
+            ? TableClient.CreateQueryFilter($"(PartitionKey eq {OpenPartition} or PartitionKey eq {ClosedPartition})")
+            : TableClient.CreateQueryFilter($"PartitionKey eq {onlyPartition}");
+        foreach (var chunk in rowKeys.Chunk(KeysPerQuery))
+        {
+            var filter = partitions + " and (" + string.Join(" or ", chunk.Select(k => TableClient.CreateQueryFilter($"RowKey eq {k}"))) + ")";
+            await foreach (var entity in _episodes.QueryAsync<TableEntity>(filter, select: ["PartitionKey", "RowKey", "Sequence"], cancellationToken: cancellationToken).ConfigureAwait(false))
+            {
+                rows[(entity.PartitionKey, entity.RowKey)] = entity;
+            }
+        }
+
+        return rows;
+    }
+
+    /// <summary>Submits one partition's conditional operations; false when one of them met a change (409, 412, 404).</summary>
+    private async Task<bool> TrySubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
+    {
+        foreach (var chunk in Chunk(actions, a => a.Entity))
+        {
+            try
+            {
+                await _episodes.SubmitTransactionAsync(chunk, cancellationToken).ConfigureAwait(false);
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 409 or 412 or 404)
+            {
+                return false;
+            }
+        }
+
+        return true;
+    }
+
+    private static List<List<TableEntity>> Chunk(List<TableEntity> entities) => Chunk(entities, e => e);
+
+    /// <summary>Groups of at most 100 items whose estimated payload stays under <see cref="MaxTransactionPayload"/>.</summary>
+    private static List<List<T>> Chunk<T>(List<T> items, Func<T, ITableEntity> entityOf)
+    {
+        var chunks = new List<List<T>>();
+        var current = new List<T>();
+        long size = 0;
+        foreach (var item in items)
+        {
+            var estimate = EstimatedSize(entityOf(item));
+            if (current.Count == MaxTransactionActions || (current.Count > 0 && size + estimate > MaxTransactionPayload))
+            {
+                chunks.Add(current);
+                current = [];
+                size = 0;
+            }
+
+            current.Add(item);
+            size += estimate;
+        }
+
+        if (current.Count > 0)
+        {
+            chunks.Add(current);
+        }
+
+        return chunks;
+    }
+
+    /// <summary>Binary properties travel as base64 (4/3) and strings may be escaped: count both generously.</summary>
+    private static long EstimatedSize(ITableEntity entity)
+    {
+        long size = 1_024;
+        if (entity is TableEntity table)
+        {
+            foreach (var property in (IDictionary<string, object>)table)
+            {
+                size += property.Value switch
+                {
+                    byte[] bytes => (bytes.Length * 4 / 3) + 64,
+                    string text => (text.Length * 2) + 64,
+                    _ => 64,
+                };
+            }
+        }
+
+        return size;
     }
 
     private async Task ApplyToEpisodeAsync(AlertEvent alert, CancellationToken cancellationToken)

@@ -66,16 +66,6 @@ public sealed class TableStateStore : IStateStore, IKeyLimit
     }
 
     /// <summary>
-    /// The earlier signature, kept so existing callers compile: the separate deadline table is no longer used (the
-    /// deadline is a property of each state entity), so <paramref name="deadlinesTable"/> is ignored.
-    /// </summary>
-    public TableStateStore(TableServiceClient service, string stateTable, string deadlinesTable)
-        : this(service, stateTable, DefaultBuckets)
-    {
-        ArgumentException.ThrowIfNullOrEmpty(deadlinesTable);
-    }
-
-    /// <summary>
     /// A key is the escaped RowKey of its state entity, so its escaped form must fit one Table key. Table storage
     /// answers 400 InvalidInput for a longer one, every time: the processor checks this when it decodes an event and
     /// dead-letters the event instead.

@@ -52,7 +52,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         if (options.State.Kind == StateKind.Tables)
         {
             var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
-            var tableState = options.State.Table is { } table ? new TableStateStore(tables, table, table + "deadlines") : new TableStateStore(tables);
+            var tableState = options.State.Table is { } table ? new TableStateStore(tables, table) : new TableStateStore(tables);
             await tableState.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             state = tableState;
             if (options.State.History)

@@ -77,7 +77,7 @@ public sealed class StateOptions
 
     public Uri? TableServiceUri { get; set; }
 
-    /// <summary>Table of per-key state; its deadline index is this name with <c>deadlines</c> appended. Default: <c>state</c> and <c>deadlines</c>.</summary>
+    /// <summary>Table of per-key state (each key's deadline is a property of its row). Default: <c>state</c>.</summary>
     public string? Table { get; set; }
 
     /// <summary>Whether alert history is kept beside the state (the Api's alert list); with it off the history is in memory and no history table is made.</summary>

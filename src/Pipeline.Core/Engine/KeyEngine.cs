@@ -189,6 +189,22 @@ public sealed class KeyEngine
         return ((a ^ sum) & (b ^ sum)) < 0 ? (a < 0 ? long.MinValue : long.MaxValue) : sum;
     }
 
+    /// <summary>Whether one of the key's rules is pending: its condition holds and its <c>for</c> has not elapsed.</summary>
+    public bool HasPending(KeyState state)
+    {
+        ArgumentNullException.ThrowIfNull(state);
+        Bind(state);
+        foreach (var r in Rules.Runtimes)
+        {
+            if (state.RuleStates[r.Index]?.Alert.Status == AlertStatus.Pending)
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
     /// <summary>A read-only view of the key for the Api.</summary>
     public KeyView View(KeyState state)
     {

@@ -311,9 +311,14 @@ public sealed class PartitionProcessor : IDisposable
             }
 
             _engine.Apply(cached.State, keyEvents, processingTime, ref counters, deadLetters);
-            if (keyEvents.Count > 0)
+            if (_options.History is { } history)
             {
-                _options.History?.Record(keyEvents);
+                if (keyEvents.Count > 0)
+                {
+                    history.Record(keyEvents);
+                }
+
+                history.RecordState(key, _engine.HasPending(cached.State));
             }
 
             cached.LastUsed = call;

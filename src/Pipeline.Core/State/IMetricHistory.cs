@@ -14,6 +14,13 @@ public interface IMetricHistory
     /// </summary>
     void Record(IReadOnlyList<Telemetry> events);
 
+    /// <summary>
+    /// What the engine's state says of a key the processor just applied (events or a Sweep): whether one of its rules is
+    /// pending (the condition holds, its <c>for</c> has not elapsed). A key not seen before is listed from now on, with
+    /// no event yet: an <c>expected</c> key of a heartbeat rule that never sent. Memory only, like <see cref="Record"/>.
+    /// </summary>
+    void RecordState(string key, bool pending);
+
     /// <summary>Every device seen, with its latest event time, labels and metric values.</summary>
     Task<IReadOnlyList<DeviceActivity>> ListAsync(CancellationToken cancellationToken = default);
 
@@ -21,8 +28,11 @@ public interface IMetricHistory
     Task<DeviceHistory?> GetAsync(string key, CancellationToken cancellationToken = default);
 }
 
-/// <summary>What the fleet view needs of one device.</summary>
-public sealed record DeviceActivity(string Key, DateTimeOffset LastEventTime, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, double> LastValues);
+/// <summary>
+/// What the fleet view needs of one device. <paramref name="LastEventTime"/> is null for a key that never sent (an
+/// expected key); <paramref name="Pending"/> is the engine state's: a rule's condition holds and its <c>for</c> runs.
+/// </summary>
+public sealed record DeviceActivity(string Key, DateTimeOffset? LastEventTime, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, double> LastValues, bool Pending = false);
 
 /// <summary>One device's recent history per metric.</summary>
 public sealed record DeviceHistory(string Key, DateTimeOffset LastEventTime, IReadOnlyDictionary<string, string> Labels, IReadOnlyDictionary<string, IReadOnlyList<HistoryPoint>> Metrics);

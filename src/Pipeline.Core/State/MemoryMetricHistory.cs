@@ -89,6 +89,13 @@ public sealed class MemoryMetricHistory : IMetricHistory
         }
     }
 
+    public void RecordState(string key, bool pending)
+    {
+        ArgumentNullException.ThrowIfNull(key);
+        var device = _devices.GetOrAdd(key, static k => new DeviceSeries(k));
+        device.Pending = pending;
+    }
+
     public Task<IReadOnlyList<DeviceActivity>> ListAsync(CancellationToken cancellationToken = default)
     {
         var list = new List<DeviceActivity>(_devices.Count);
@@ -102,7 +109,8 @@ public sealed class MemoryMetricHistory : IMetricHistory
                     last[name] = ring.Last;
                 }
 
-                list.Add(new DeviceActivity(device.Key, device.LastEventTime, device.Labels, last));
+                var lastEvent = device.LastEventTime == DateTimeOffset.MinValue ? (DateTimeOffset?)null : device.LastEventTime;
+                list.Add(new DeviceActivity(device.Key, lastEvent, device.Labels, last, device.Pending));
             }
         }
 
@@ -112,7 +120,7 @@ public sealed class MemoryMetricHistory : IMetricHistory
     public Task<DeviceHistory?> GetAsync(string key, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(key);
-        if (!_devices.TryGetValue(key, out var device))
+        if (!_devices.TryGetValue(key, out var device) || device.LastEventTime == DateTimeOffset.MinValue)
         {
             return Task.FromResult<DeviceHistory?>(null);
         }
@@ -157,6 +165,15 @@ public sealed class MemoryMetricHistory : IMetricHistory
     private sealed class DeviceSeries(string key)
     {
         public string Key { get; } = key;
+
+        private volatile bool _pending;
+
+        /// <summary>Written by the key's partition, read by the Api: a single flag, no lock needed.</summary>
+        public bool Pending
+        {
+            get => _pending;
+            set => _pending = value;
+        }
 
         public DateTimeOffset LastEventTime { get; set; } = DateTimeOffset.MinValue;
 

@@ -70,13 +70,13 @@ public enum DeviceStatus
     Firing = 3,
 }
 
-/// <summary>One row of <c>GET /api/devices</c>.</summary>
+/// <summary>One row of <c>GET /api/devices</c>; <c>LastSeen</c> is null for an expected key that never sent.</summary>
 public sealed record DeviceSummary(
     string Id,
     DeviceStatus Status,
     Severity? Severity,
     int Firing,
-    DateTimeOffset LastSeen,
+    DateTimeOffset? LastSeen,
     IReadOnlyDictionary<string, string> Labels);
 
 /// <summary><c>GET /api/devices</c>: one page of the fleet, trouble first, and the label values to filter by.</summary>

@@ -3,7 +3,10 @@ using Pipeline.Core.State;
 
 namespace Pipeline.Dashboard.Api;
 
-/// <summary>Builds the fleet list: each device's status from its firing alerts and its silence, trouble first.</summary>
+/// <summary>
+/// Builds the fleet list: each device's status from its firing alerts, the engine's pending state and its silence
+/// (expected keys that never sent included), trouble first.
+/// </summary>
 internal static class FleetView
 {
     public static readonly string[] FilterLabels = ["site", "deviceType"];
@@ -29,9 +32,9 @@ internal static class FleetView
         var newest = DateTimeOffset.MinValue;
         foreach (var d in devices)
         {
-            if (d.LastEventTime > newest)
+            if (d.LastEventTime is { } last && last > newest)
             {
-                newest = d.LastEventTime;
+                newest = last;
             }
         }
 
@@ -57,9 +60,15 @@ internal static class FleetView
                 severity = w.Severity;
                 count = w.Count;
             }
+            else if (d.Pending)
+            {
+                // The engine's state: a rule's condition holds and its `for` has not elapsed yet.
+                status = DeviceStatus.Pending;
+            }
             else
             {
-                status = newest - d.LastEventTime > silentAfter ? DeviceStatus.Silent : DeviceStatus.Ok;
+                // An expected key that never sent is silent.
+                status = d.LastEventTime is not { } last || newest - last > silentAfter ? DeviceStatus.Silent : DeviceStatus.Ok;
             }
 
             byStatus[status.ToString().ToLowerInvariant()]++;

@@ -112,7 +112,7 @@
       const tr = el("tr");
       const td = el("td"); td.append(deviceLink(d.id)); tr.append(td);
       const st = el("td"); st.append(statusBadge(d)); tr.append(st);
-      tr.append(el("td", fmtAge(serverNowForEvents() - Date.parse(d.lastSeen)) + " ago"));
+      tr.append(el("td", d.lastSeen ? fmtAge(serverNowForEvents() - Date.parse(d.lastSeen)) + " ago" : "never"));
       tr.append(el("td", d.labels.site || ""));
       tr.append(el("td", d.labels.deviceType || ""));
       tr.dataset.status = d.status;
@@ -345,7 +345,10 @@
 
   function startStream() {
     const src = new EventSource("/api/stream");
-    src.onopen = () => { setConnection(true, "Live"); showError(""); refreshViews().then(loadTimeline).catch(report); };
+    src.onopen = () => {
+      if (!state.streamOpened) { state.streamOpened = true; performance.mark("stream-open"); }
+      setConnection(true, "Live"); showError(""); refreshViews().then(loadTimeline).catch(report);
+    };
     src.onerror = () => setConnection(false, "Disconnected: reconnecting…");
     src.addEventListener("health", (m) => {
       renderHealth(JSON.parse(m.data));
@@ -385,5 +388,12 @@
 
   const requested = new URLSearchParams(location.search).get("device");
   if (requested) { state.device = requested.slice(0, 200); showDevice().catch(report); }
-  if (live === "stream") startStream(); else startPolling();
+  if (live === "stream") {
+    // The first fleet page does not wait for the stream to connect; the stream's open refreshes it again, so an
+    // alert delivered in between is not missed.
+    refreshViews().catch(report);
+    startStream();
+  } else {
+    startPolling();
+  }
 })();

@@ -20,14 +20,14 @@ public sealed class OverLongKeyTests(AzuriteFixture azurite)
 {
     private static readonly DateTimeOffset T0 = TestData.T0;
 
-    private async Task<TableStateStore> CreateStoreAsync(string stateTable, string deadlinesTable)
+    private async Task<TableStateStore> CreateStoreAsync(string stateTable)
     {
-        var store = new TableStateStore(azurite.CreateTableServiceClient(), stateTable, deadlinesTable);
+        var store = new TableStateStore(azurite.CreateTableServiceClient(), stateTable);
         await store.EnsureCreatedAsync();
         return store;
     }
 
-    private Task<TableStateStore> CreateStoreAsync() => CreateStoreAsync(TestData.UniqueName("state"), TestData.UniqueName("deadlines"));
+    private Task<TableStateStore> CreateStoreAsync() => CreateStoreAsync(TestData.UniqueName("state"));
 
     private static RawEvent Event(string deviceId, long sequence, int value) => new(
         Encoding.UTF8.GetBytes($$"""{"deviceId":"{{deviceId}}","ts":"{{T0:O}}","temperature":{{value}}}"""),
@@ -61,8 +61,8 @@ public sealed class OverLongKeyTests(AzuriteFixture azurite)
     [AzuriteFact]
     public async Task Over_long_keys_are_dead_lettered_and_the_good_events_of_the_batch_are_saved()
     {
-        var (stateTable, deadlinesTable) = (TestData.UniqueName("state"), TestData.UniqueName("deadlines"));
-        var store = await CreateStoreAsync(stateTable, deadlinesTable);
+        var stateTable = TestData.UniqueName("state");
+        var store = await CreateStoreAsync(stateTable);
         var deadLetters = new MemoryDeadLetterStore();
         var rules = RuleSetLoader.Load("rules:\n  - id: hot\n    metric: temperature\n    when: \"> 80\"\n    severity: critical\n").RuleSet!;
         using var processor = new PartitionProcessor(rules, store, new MemoryAlertSink(), deadLetters);
@@ -84,7 +84,7 @@ public sealed class OverLongKeyTests(AzuriteFixture azurite)
         Assert.Contains("Table keys hold at most 512 (1 KiB)", letters[0].Detail, StringComparison.Ordinal);
 
         // The good events are in Table storage, as a fresh reader sees them.
-        var stored = await new TableStateStore(azurite.CreateTableServiceClient(), stateTable, deadlinesTable).LoadAsync(["d1", "d2"]);
+        var stored = await new TableStateStore(azurite.CreateTableServiceClient(), stateTable).LoadAsync(["d1", "d2"]);
         Assert.Equal(["d1", "d2"], stored.Keys.Order(StringComparer.Ordinal));
     }
 }

@@ -13,7 +13,7 @@ public sealed class AzuriteRaceTests(AzuriteFixture azurite)
     {
         // Fresh tables per test: Azurite is shared by the collection.
         var suffix = Guid.NewGuid().ToString("N")[..8];
-        var store = new TableStateStore(azurite.CreateTableServiceClient(), "state" + suffix, "deadlines" + suffix);
+        var store = new TableStateStore(azurite.CreateTableServiceClient(), "state" + suffix);
         await store.EnsureCreatedAsync();
         return new ConflictCountingStateStore(store);
     }
