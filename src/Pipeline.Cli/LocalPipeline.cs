@@ -58,11 +58,16 @@ internal sealed class LocalPipeline : IAsyncDisposable
             services.AddSingleton(handler);
         }
 
-        services.Configure<PipelineOptions>(o => Map(o, rulesPath, state, sinks, deadLetterPath, environment));
+        services.Configure<PipelineOptions>(o => Map(o, rulesPath, state, sinks, deadLetterPath, environment, io.Context.SilencesPath));
         PipelineComponents components;
         await using (var provider = services.BuildServiceProvider())
         {
             components = await CreateComponentsAsync(provider.GetRequiredService<PipelineComponentsFactory>(), state, sinks, cancellationToken).ConfigureAwait(false);
+        }
+
+        if (dashboard is not null)
+        {
+            dashboard.Silences = components.Silences;
         }
 
         var pipeline = new LocalPipeline(components)
@@ -81,8 +86,8 @@ internal sealed class LocalPipeline : IAsyncDisposable
         // Stored state remembers the last sequence number applied per partition, so this run's numbers must start
         // above any earlier run's: start from the wall-clock time (in microseconds), which only grows between runs.
         var sequenceBase = state.Kind == StateKind.Tables ? io.Context.Time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 : 0;
-        IAlertSink sink = sinks.Kinds.Count == 0 ? new ConsoleAlertSink(io.Stdout, io.Color)
-            : sinks.Console ? new FanOutAlertSink([new ConsoleAlertSink(io.Stdout, io.Color), components.Alerts])
+        IAlertSink sink = sinks.Kinds.Count == 0 ? components.Notifications.Wrap(new ConsoleAlertSink(io.Stdout, io.Color))
+            : sinks.Console ? new FanOutAlertSink([components.Notifications.Wrap(new ConsoleAlertSink(io.Stdout, io.Color)), components.Alerts])
             : components.Alerts;
         pipeline.Ingress = new PartitionedProcessor(rules, PartitionedProcessor.ScopedStores(components.State, partitions), sink, components.DeadLetters,
             new ProcessorOptions
@@ -97,12 +102,14 @@ internal sealed class LocalPipeline : IAsyncDisposable
         {
             Delivered = alerts =>
             {
+                // Silenced and inhibited transitions reach the dashboard's history, marked, but were not delivered.
+                var marked = components.Notifications.Mark(alerts);
                 lock (pipeline.Delivered)
                 {
-                    pipeline.Delivered.AddRange(alerts);
+                    pipeline.Delivered.AddRange(marked.Where(a => a.Data.SuppressedBy is null));
                 }
 
-                dashboard?.OnDelivered(alerts);
+                dashboard?.OnDelivered(marked);
             },
             PublishStateChanged = error => io.Stderr.WriteLine(error is null
                 ? "pipeline: alert delivery works again; waiting alerts were delivered"
@@ -117,10 +124,11 @@ internal sealed class LocalPipeline : IAsyncDisposable
         await _components.DisposeAsync().ConfigureAwait(false);
     }
 
-    private static void Map(PipelineOptions o, string rulesPath, StateSettings state, SinkSettings sinks, string? deadLetterPath, string environment)
+    private static void Map(PipelineOptions o, string rulesPath, StateSettings state, SinkSettings sinks, string? deadLetterPath, string environment, string silencesPath)
     {
         o.Environment = environment;
         o.Rules.Path = rulesPath;
+        o.Rules.SilencesPath = silencesPath;
         o.ClientId = state.ClientId ?? sinks.ClientId;
         o.State.Kind = state.Kind;
         o.State.TableServiceUri = state.TablesUri;
