@@ -15,7 +15,7 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
     public NotificationGate Gate { get; } = new([], inhibitions);
 
     /// <summary>The sink behind the gate. Several wrapped sinks share one gate and so take the same decisions.</summary>
-    public IAlertSink Wrap(IAlertSink inner) => new GatedAlertSink(this, new SuppressingAlertSink(inner, Gate));
+    public IAlertSink Wrap(IAlertSink inner) => new GatedAlertSink(this, new SuppressingAlertSink(inner, Gate), inner);
 
     /// <summary>The history that marks suppressed transitions with their reason.</summary>
     public IAlertHistory Wrap(IAlertHistory inner) => new MarkingAlertHistory(this, inner);
@@ -27,8 +27,11 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
         return [.. alerts.Select(a => Gate.TryGetDecision(a.Id, out var reason) && reason is not null ? a with { Data = a.Data with { SuppressedBy = reason } } : a)];
     }
 
-    private sealed class GatedAlertSink(NotificationGating gating, IAlertSink gated) : IAlertSink
+    /// <summary>A sink behind the gate; <see cref="Inner"/> is the sink that delivers.</summary>
+    public sealed class GatedAlertSink(NotificationGating gating, SuppressingAlertSink gated, IAlertSink inner) : IAlertSink
     {
+        public IAlertSink Inner { get; } = inner;
+
         public async Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
         {
             gating.Gate.SetSilences(await gating.Silences.ListAsync(cancellationToken).ConfigureAwait(false));
@@ -36,15 +39,18 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
         }
     }
 
-    private sealed class MarkingAlertHistory(NotificationGating gating, IAlertHistory inner) : IAlertHistory
+    /// <summary>A history that records suppressed transitions with their reason; <see cref="Inner"/> keeps them.</summary>
+    public sealed class MarkingAlertHistory(NotificationGating gating, IAlertHistory inner) : IAlertHistory
     {
+        public IAlertHistory Inner { get; } = inner;
+
         public Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default) =>
-            inner.RecordAsync(gating.Mark(alerts), cancellationToken);
+            Inner.RecordAsync(gating.Mark(alerts), cancellationToken);
 
         public Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) =>
-            inner.QueryAsync(query, cancellationToken);
+            Inner.QueryAsync(query, cancellationToken);
 
         public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default) =>
-            inner.PurgeAsync(transitionsOlderThan, closedEpisodesOlderThan, cancellationToken);
+            Inner.PurgeAsync(transitionsOlderThan, closedEpisodesOlderThan, cancellationToken);
     }
 }
