@@ -42,6 +42,9 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
         _ => "starting",
     };
 
+    /// <summary>The handler's clock.</summary>
+    public TimeProvider Time => _time;
+
     public string? Error => _ready?.Exception?.GetBaseException().Message;
 
     /// <summary>The running pipeline, or null while starting or after a failed start (never waits).</summary>

@@ -24,6 +24,9 @@ public sealed record CliContext
     /// <summary>Called with the bound address once the HTTP ingest accepts requests (useful with <c>--http-port 0</c>).</summary>
     public Action<Uri>? HttpListening { get; init; }
 
+    /// <summary>The silences file that runs read and <c>pipeline silences</c> changes (relative to the current folder).</summary>
+    public string SilencesPath { get; init; } = "silences.json";
+
     /// <summary>Turn Ctrl+C and SIGTERM into cancellation (the real process only: a test host keeps its own signals).</summary>
     public bool HandleProcessTermination { get; init; }
 

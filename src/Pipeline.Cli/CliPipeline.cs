@@ -28,6 +28,7 @@ internal static class CliPipeline
     public static async Task<LocalPipeline> CreateAsync(RuleSet rules, PipelineOptions options, LocalRunOptions run, CliIo io,
         CancellationToken cancellationToken)
     {
+        options.Rules.SilencesPath ??= io.Context.SilencesPath;
         var components = await CreateComponentsAsync(options, io, cancellationToken).ConfigureAwait(false);
         return LocalPipeline.Create(rules, components, options, run with
         {

@@ -26,6 +26,7 @@ public static class CommandLine
         root.Subcommands.Add(SimulateCommand.Create(io));
         root.Subcommands.Add(RulesCommand.Create(io));
         root.Subcommands.Add(AlertsCommand.Create(io));
+        root.Subcommands.Add(Rules.SilencesCommand.Create(io));
 
         var parse = root.Parse(args);
         if (parse.Errors.Count > 0)

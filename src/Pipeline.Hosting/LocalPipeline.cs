@@ -63,6 +63,9 @@ public sealed class LocalPipeline : IAsyncDisposable
     /// <summary>Every alert delivered, in order, when <see cref="LocalRunOptions.KeepDelivered"/>; else empty.</summary>
     public List<AlertEvent> Delivered { get; } = [];
 
+    /// <summary>The silences the run's notification gate reads (the Api manages them).</summary>
+    public Pipeline.Core.Alerts.Silences.ISilenceStore Silences => _components.Silences;
+
     /// <summary>Where state lives, in words (a banner, the health answer).</summary>
     public static string DescribeState(PipelineOptions options)
     {
@@ -134,9 +137,10 @@ public sealed class LocalPipeline : IAsyncDisposable
         // above any earlier run's: start from the wall-clock time (in microseconds), which only grows between runs.
         var sequenceBase = options.State.Kind == StateKind.Tables ? time.GetUtcNow().ToUnixTimeMilliseconds() * 1000 : 0;
         var onlyFront = options.Alerts.Kinds.All(kind => kind == AlertSinkKind.Memory);
-        IAlertSink sink = run.Front is null ? components.Alerts
-            : onlyFront ? run.Front
-            : new FanOutAlertSink([run.Front, components.Alerts]);
+        var front = run.Front is null ? null : components.Notifications.Wrap(run.Front);
+        IAlertSink sink = front is null ? components.Alerts
+            : onlyFront ? front
+            : new FanOutAlertSink([front, components.Alerts]);
         var pipeline = new LocalPipeline(components);
         var delivered = pipeline.Delivered;
         pipeline.Ingress = new PartitionedProcessor(rules, PartitionedProcessor.ScopedStores(components.State, run.Partitions), sink, components.DeadLetters,
@@ -153,15 +157,17 @@ public sealed class LocalPipeline : IAsyncDisposable
         {
             Delivered = alerts =>
             {
+                // Silenced and inhibited transitions reach the live feed's history, marked, but were not delivered.
+                var marked = components.Notifications.Mark(alerts);
                 if (run.KeepDelivered)
                 {
                     lock (delivered)
                     {
-                        delivered.AddRange(alerts);
+                        delivered.AddRange(marked.Where(a => a.Data.SuppressedBy is null));
                     }
                 }
 
-                run.Delivered?.Invoke(alerts);
+                run.Delivered?.Invoke(marked);
             },
             PublishStateChanged = run.PublishStateChanged,
         };

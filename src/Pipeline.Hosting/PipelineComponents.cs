@@ -1,4 +1,5 @@
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
 
@@ -18,6 +19,12 @@ public sealed class PipelineComponents : IAsyncDisposable
     public required IAlertHistory History { get; init; }
 
     public required IRuleStore Rules { get; init; }
+
+    /// <summary>Silences and inhibitions in front of <see cref="Alerts"/> (already wrapped around it and <see cref="History"/>).</summary>
+    public NotificationGating Notifications { get; init; } = new(new MemorySilenceStore(), []);
+
+    /// <summary>Where silences are kept, beside the rules.</summary>
+    public ISilenceStore Silences => Notifications.Silences;
 
     /// <summary>Recent metric values per device for the dashboard's charts (this instance's devices).</summary>
     public IMetricHistory MetricHistory { get; init; } = new MemoryMetricHistory();

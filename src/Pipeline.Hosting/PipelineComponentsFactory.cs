@@ -3,7 +3,9 @@ using Microsoft.Extensions.Options;
 using Pipeline.Azure;
 using Pipeline.Azure.EventHubs;
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.Rules;
+using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 using Pipeline.Local;
 
@@ -104,25 +106,32 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         }
 
         IRuleStore rules;
+        ISilenceStore silences;
         if (options.Rules.Kind == RulesKind.Blob)
         {
-            var blobRules = BlobRuleStore.Create(Storage(options, null, options.Rules.BlobServiceUri, credential).CreateBlobServiceClient());
+            var blobs = Storage(options, null, options.Rules.BlobServiceUri, credential).CreateBlobServiceClient();
+            var blobRules = BlobRuleStore.Create(blobs);
             await blobRules.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             rules = blobRules;
+            silences = BlobSilenceStore.Create(blobs);
         }
         else
         {
             rules = new MemoryRuleStore();
+            silences = options.Rules.SilencesPath is { } silencesPath ? new JsonFileSilenceStore(silencesPath) : new MemorySilenceStore();
         }
+
+        var notifications = new NotificationGating(silences, Inhibitions(options.Rules.Path, rulesText));
 
         // Alert history lives where state lives: the Api's alert list survives restarts exactly when state does.
         var components = new PipelineComponents
         {
             State = state,
-            Alerts = sinks.Count == 1 ? sinks[0] : new FanOutAlertSink(sinks),
+            Alerts = notifications.Wrap(sinks.Count == 1 ? sinks[0] : new FanOutAlertSink(sinks)),
             DeadLetters = deadLetters,
-            History = history,
+            History = notifications.Wrap(history),
             Rules = rules,
+            Notifications = notifications,
             DefaultRulesText = rulesText,
             Environment = options.Environment,
             RulesRefreshInterval = options.Rules.RefreshInterval,
@@ -135,6 +144,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
                 ["deadLetters"] = Name(options.DeadLetters.Kind),
                 ["alerts"] = string.Join(",", options.Alerts.Kinds.Select(Name)),
                 ["rules"] = Name(options.Rules.Kind),
+                ["silences"] = silences switch { BlobSilenceStore => "blob", JsonFileSilenceStore => "file", _ => "memory" },
             },
         };
         foreach (var resource in owned)
@@ -160,6 +170,22 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         var credential = new Lazy<TokenCredential>(() => AzureCredentials.Create(options.ClientId));
         var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
         return new TablePositionStore(tables, (options.State.Table ?? "state") + "positions");
+    }
+
+    /// <summary>The rule file's <c>inhibitions:</c>, checked against its rule ids; a bad one stops the start, naming the entry.</summary>
+    private static IReadOnlyList<InhibitionRule> Inhibitions(string path, string rulesText)
+    {
+        var format = RuleFileFormat.Auto;
+        var loaded = RuleSetLoader.Load(rulesText, format);
+        if (!loaded.Success)
+        {
+            // The rule errors themselves are reported where the rules are loaded.
+            return [];
+        }
+
+        var (inhibitions, errors) = InhibitionReader.Read(rulesText, [.. loaded.RuleSet!.Rules.Select(r => r.Id)], format);
+        return errors.Count == 0 ? inhibitions
+            : throw new InvalidOperationException($"The rule file '{path}' has invalid inhibitions: " + string.Join("; ", errors));
     }
 
     private static string Name<TEnum>(TEnum kind)

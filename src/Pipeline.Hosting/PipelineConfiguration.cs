@@ -130,6 +130,7 @@ public static class PipelineConfiguration
         options.Rules.Kind = Kind("Rules:Kind", Get("Rules:Kind"), options.Rules.Kind, options.Problems);
         options.Rules.Path = Get("Rules:Path") ?? options.Rules.Path;
         options.Rules.BlobServiceUri = Absolute("Rules:BlobServiceUri", "the storage account's blob endpoint");
+        options.Rules.SilencesPath = Get("Rules:SilencesPath") ?? options.Rules.SilencesPath;
         if (Get("Rules:RefreshSeconds") is { } seconds)
         {
             if (double.TryParse(seconds, NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s >= 0)

@@ -120,6 +120,9 @@ public sealed class RulesOptions
 
     public Uri? BlobServiceUri { get; set; }
 
+    /// <summary>The JSON file of silences when the rules are a file; null keeps them in memory. With blob rules they are the blob <c>rules/silences.json</c>.</summary>
+    public string? SilencesPath { get; set; }
+
     /// <summary>How often invocations check the rule store for rules another instance activated; zero never does.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
 }

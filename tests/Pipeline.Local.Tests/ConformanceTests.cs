@@ -68,3 +68,16 @@ public sealed class WebhookAlertSinkConformanceTests : AlertSinkConformance, IAs
 
     public void Dispose() => _http.Dispose();
 }
+
+public sealed class JsonFileSilenceStoreConformanceTests : Pipeline.Conformance.SilenceStoreConformance, IDisposable
+{
+    private readonly TempDir _dir = new();
+
+    protected override Task<Pipeline.Core.Alerts.Silences.ISilenceStore> CreateStoreAsync() =>
+        Task.FromResult<Pipeline.Core.Alerts.Silences.ISilenceStore>(new JsonFileSilenceStore(_dir.File(Guid.NewGuid().ToString("N") + ".json")));
+
+    protected override Task<Pipeline.Core.Alerts.Silences.ISilenceStore> OpenSameAsync(Pipeline.Core.Alerts.Silences.ISilenceStore store) =>
+        Task.FromResult<Pipeline.Core.Alerts.Silences.ISilenceStore>(new JsonFileSilenceStore(((JsonFileSilenceStore)store).Path));
+
+    public void Dispose() => _dir.Dispose();
+}

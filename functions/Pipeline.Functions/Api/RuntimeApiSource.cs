@@ -1,4 +1,5 @@
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
@@ -40,6 +41,11 @@ internal sealed class RuntimeApiSource(PipelineRuntime runtime) : IPipelineApiSo
 
     public async Task<IMetricHistory> GetHistoryAsync(CancellationToken cancellationToken) =>
         (await runtime.GetAsync(cancellationToken).ConfigureAwait(false)).Components.MetricHistory;
+
+    public TimeProvider Time => runtime.Time;
+
+    public async Task<ISilenceStore?> GetSilencesAsync(CancellationToken cancellationToken) =>
+        (await runtime.GetAsync(cancellationToken).ConfigureAwait(false)).Components.Silences;
 
     public async Task<RuleSet> GetRulesAsync(CancellationToken cancellationToken) =>
         (await runtime.GetAsync(cancellationToken).ConfigureAwait(false)).Processor.Rules;

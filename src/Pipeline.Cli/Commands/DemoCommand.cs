@@ -98,6 +98,7 @@ internal static class DemoCommand
             if (dashboard is not null)
             {
                 dashboard.Ingress = pipeline.Ingress;
+                dashboard.Silences = pipeline.Silences;
                 await ServeAsync(io, pipeline.Ingress, clock, dashboard, servePort!.Value, cancellationToken).ConfigureAwait(false);
             }
         }

@@ -16,6 +16,7 @@ internal static class RulesCommand
         var rules = new Command("rules", "Work with rule files");
         rules.Subcommands.Add(validate);
         rules.Subcommands.Add(Rules.RulesTestCommand.Create(io));
+        rules.Subcommands.Add(Rules.RulesDiffCommand.Create(io));
         return rules;
     }
 

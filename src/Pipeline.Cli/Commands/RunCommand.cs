@@ -176,6 +176,7 @@ internal static class RunCommand
         }, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         dashboard.Ingress = ingress;
+        dashboard.Silences = pipeline.Silences;
         dashboard.StateDescription = LocalPipeline.DescribeState(s.Pipeline);
 
         SimulatedFeed? sim = null;

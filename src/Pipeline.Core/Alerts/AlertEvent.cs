@@ -119,6 +119,9 @@ public sealed record AlertData
     public required IReadOnlyDictionary<string, string> Labels { get; init; }
     public required DateTimeOffset StartsAt { get; init; }
     public DateTimeOffset? EndsAt { get; init; }
+
+    /// <summary>Set only on a recorded transition that was not notified: why (<c>silence s1</c>, <c>inhibited by …</c>).</summary>
+    public string? SuppressedBy { get; init; }
 }
 
 /// <summary>A window <c>[start, end)</c> behind a windowed alert.</summary>

@@ -1,4 +1,5 @@
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
@@ -22,6 +23,12 @@ public interface IPipelineApiSource
 
     /// <summary>The rules in force (thresholds drawn on charts).</summary>
     Task<RuleSet> GetRulesAsync(CancellationToken cancellationToken);
+
+    /// <summary>Where silences are kept (<c>/api/silences</c>); null answers 404.</summary>
+    Task<ISilenceStore?> GetSilencesAsync(CancellationToken cancellationToken) => Task.FromResult<ISilenceStore?>(null);
+
+    /// <summary>The clock a new silence is checked against (it must end after now).</summary>
+    TimeProvider Time => TimeProvider.System;
 }
 
 /// <summary>A health answer and whether the pipeline is ready.</summary>

@@ -38,6 +38,7 @@ public static partial class PipelineApi
         app.MapGet("/api/devices/{id}/history", context => GuardAsync(context, logger, () => GetDeviceHistoryAsync(context, source)));
         app.MapGet("/api/alerts", context => GuardAsync(context, logger, () => GetAlertsAsync(context, source)));
         app.MapGet("/api/health", context => GuardAsync(context, logger, () => GetHealthAsync(context, source)));
+        app.MapSilencesApi(source, logger);
         return app;
     }
 

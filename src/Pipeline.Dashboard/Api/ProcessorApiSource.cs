@@ -29,6 +29,13 @@ public sealed class ProcessorApiSource(RuleSet rules, Func<DateTimeOffset> now, 
 
     public string StateDescription { get; set; } = "memory";
 
+    /// <summary>The run's silences (<c>/api/silences</c>); set with the pipeline.</summary>
+    public Pipeline.Core.Alerts.Silences.ISilenceStore? Silences { get; set; }
+
+    public TimeProvider Time => time;
+
+    public Task<Pipeline.Core.Alerts.Silences.ISilenceStore?> GetSilencesAsync(CancellationToken cancellationToken) => Task.FromResult(Silences);
+
     public void OnDelivered(IReadOnlyList<AlertEvent> alerts)
     {
         // The memory history completes synchronously; delivery callbacks must not wait.

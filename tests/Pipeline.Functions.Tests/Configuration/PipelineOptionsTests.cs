@@ -64,8 +64,8 @@ public sealed class PipelineOptionsTests : IDisposable
         await using var components = await PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
 
         Assert.IsType<MemoryStateStore>(components.State);
-        Assert.IsType<MemoryAlertHistory>(components.History);
-        Assert.Equal(Path.Combine(_folder.FullName, "a.jsonl"), Assert.IsType<JsonLinesAlertSink>(components.Alerts).Path);
+        Assert.IsType<MemoryAlertHistory>(Assert.IsType<NotificationGating.MarkingAlertHistory>(components.History).Inner);
+        Assert.Equal(Path.Combine(_folder.FullName, "a.jsonl"), Assert.IsType<JsonLinesAlertSink>(Assert.IsType<NotificationGating.GatedAlertSink>(components.Alerts).Inner).Path);
         Assert.Equal(Path.Combine(_folder.FullName, "d.jsonl"), Assert.IsType<JsonLinesDeadLetterStore>(components.DeadLetters).Path);
         Assert.IsType<MemoryRuleStore>(components.Rules);
         Assert.Equal(TestHandler.HotRules, components.DefaultRulesText);
@@ -79,7 +79,7 @@ public sealed class PipelineOptionsTests : IDisposable
 
         await using var components = await PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None);
 
-        var fanOut = Assert.IsType<FanOutAlertSink>(components.Alerts);
+        var fanOut = Assert.IsType<FanOutAlertSink>(Assert.IsType<NotificationGating.GatedAlertSink>(components.Alerts).Inner);
         Assert.IsType<MemoryAlertSink>(fanOut.Sinks[0]);
         Assert.IsType<JsonLinesAlertSink>(fanOut.Sinks[1]);
     }

@@ -63,9 +63,26 @@ public sealed class NotificationGate
         }
     }
 
+    /// <summary>The decision already taken for a transition id (false when it never passed the gate).</summary>
+    public bool TryGetDecision(string alertId, out string? suppressedBy)
+    {
+        lock (_lock)
+        {
+            return _decided.TryGetValue(alertId, out suppressedBy);
+        }
+    }
+
     private string? DecideNew(AlertEvent alert)
     {
         var data = alert.Data;
+        if (!_episodes.ContainsKey(data.EpisodeId) && alert.Kind != AlertTransitionKind.Fired
+            && _silences.FirstOrDefault(s => s.IsActiveAt(data.StartsAt) && s.Matches(data)) is { } atStart)
+        {
+            // An episode this gate has not seen begin (a restart, another instance): a silence that covered its start
+            // hid its Fired, so it stays hidden; stored silences outlive their end by the purge delay for this.
+            _episodes[data.EpisodeId] = "episode began suppressed: silence " + atStart.Id;
+        }
+
         if (_episodes.TryGetValue(data.EpisodeId, out var episodeReason))
         {
             if (episodeReason is not null)

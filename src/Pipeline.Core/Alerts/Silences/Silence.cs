@@ -41,6 +41,24 @@ public sealed record Silence
             errors.Add("matchers: give at least one of rule, device or labels");
         }
 
+        foreach (var (name, value) in Labels)
+        {
+            if (string.IsNullOrWhiteSpace(name) || string.IsNullOrWhiteSpace(value))
+            {
+                errors.Add($"labels: a label matcher needs a name and a value, got '{name}'='{value}'");
+            }
+        }
+
+        if (RuleId is { } rule && string.IsNullOrWhiteSpace(rule))
+        {
+            errors.Add("rule: must not be empty (leave it out to match every rule)");
+        }
+
+        if (Device is { } device && string.IsNullOrWhiteSpace(device))
+        {
+            errors.Add("device: must not be empty (leave it out to match every device)");
+        }
+
         if (EndsAt <= StartsAt)
         {
             errors.Add($"endsAt: must be after startsAt ({StartsAt:O}), got {EndsAt:O}");

@@ -1,0 +1,56 @@
+using Pipeline.Core.Alerts;
+using Pipeline.Core.Alerts.Silences;
+
+namespace Pipeline.Hosting;
+
+/// <summary>
+/// The notification gate between the processor and the sinks: silences (read from their store before each delivery,
+/// so one added through the CLI or the Api applies at the next alert) and the rule file's inhibitions. Suppressed
+/// transitions are not delivered but are recorded in the alert history with <c>data.suppressedBy</c>.
+/// </summary>
+public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<InhibitionRule> inhibitions)
+{
+    public ISilenceStore Silences { get; } = silences ?? throw new ArgumentNullException(nameof(silences));
+
+    public NotificationGate Gate { get; } = new([], inhibitions);
+
+    /// <summary>The sink behind the gate. Several wrapped sinks share one gate and so take the same decisions.</summary>
+    public IAlertSink Wrap(IAlertSink inner) => new GatedAlertSink(this, new SuppressingAlertSink(inner, Gate), inner);
+
+    /// <summary>The history that marks suppressed transitions with their reason.</summary>
+    public IAlertHistory Wrap(IAlertHistory inner) => new MarkingAlertHistory(this, inner);
+
+    /// <summary>The transitions with <c>SuppressedBy</c> set on those the gate suppressed.</summary>
+    public IReadOnlyList<AlertEvent> Mark(IReadOnlyList<AlertEvent> alerts)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        return [.. alerts.Select(a => Gate.TryGetDecision(a.Id, out var reason) && reason is not null ? a with { Data = a.Data with { SuppressedBy = reason } } : a)];
+    }
+
+    /// <summary>A sink behind the gate; <see cref="Inner"/> is the sink that delivers.</summary>
+    public sealed class GatedAlertSink(NotificationGating gating, SuppressingAlertSink gated, IAlertSink inner) : IAlertSink
+    {
+        public IAlertSink Inner { get; } = inner;
+
+        public async Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
+        {
+            gating.Gate.SetSilences(await gating.Silences.ListAsync(cancellationToken).ConfigureAwait(false));
+            await gated.PublishAsync(alerts, cancellationToken).ConfigureAwait(false);
+        }
+    }
+
+    /// <summary>A history that records suppressed transitions with their reason; <see cref="Inner"/> keeps them.</summary>
+    public sealed class MarkingAlertHistory(NotificationGating gating, IAlertHistory inner) : IAlertHistory
+    {
+        public IAlertHistory Inner { get; } = inner;
+
+        public Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default) =>
+            Inner.RecordAsync(gating.Mark(alerts), cancellationToken);
+
+        public Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) =>
+            Inner.QueryAsync(query, cancellationToken);
+
+        public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default) =>
+            Inner.PurgeAsync(transitionsOlderThan, closedEpisodesOlderThan, cancellationToken);
+    }
+}
