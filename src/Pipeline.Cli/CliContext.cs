@@ -24,6 +24,9 @@ public sealed record CliContext
     /// <summary>Called with the bound address once the HTTP ingest accepts requests (useful with <c>--http-port 0</c>).</summary>
     public Action<Uri>? HttpListening { get; init; }
 
+    /// <summary>Name of the run's meter and activity source; tests running side by side give each run its own.</summary>
+    public string TelemetryName { get; init; } = Pipeline.Core.Observability.PipelineTelemetry.Name;
+
     /// <summary>Turn Ctrl+C and SIGTERM into cancellation (the real process only: a test host keeps its own signals).</summary>
     public bool HandleProcessTermination { get; init; }
 

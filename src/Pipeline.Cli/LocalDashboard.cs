@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
@@ -29,6 +30,12 @@ internal sealed class LocalDashboard(RuleSet rules, IRunClock clock, TimeProvide
 
     public string StateDescription { get; set; } = "memory";
 
+    /// <summary>The health rules the health panel shows; set with the pipeline.</summary>
+    public HealthMonitor? Health { get; set; }
+
+    /// <summary>The run's telemetry, whose outbox count the health panel shows (the number /metrics exports).</summary>
+    public PipelineTelemetry? Telemetry { get; set; }
+
     public void OnDelivered(IReadOnlyList<AlertEvent> alerts)
     {
         // The memory history completes synchronously; delivery callbacks must not wait.
@@ -54,12 +61,13 @@ internal sealed class LocalDashboard(RuleSet rules, IRunClock clock, TimeProvide
         }
 
         // Totals() already counts the bodies rejected before they reached a partition.
-        var totals = HealthTotals.From(ingress.Totals()) with { OutboxWaiting = ingress.PendingAlerts };
+        var totals = HealthTotals.From(ingress.Totals()) with { OutboxWaiting = Telemetry?.Snapshot().OutboxWaiting ?? ingress.PendingAlerts };
         var ports = new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = StateDescription, ["history"] = "memory", ["alertHistory"] = "memory" };
         return new ApiHealth(true, new HealthResponse("healthy", null, "local", rules.Version, ports, totals)
         {
             Now = clock.Now,
             LatestEventTime = History.LatestEventTime,
+            Checks = HealthCheck.From(Health?.Status),
         });
     }
 

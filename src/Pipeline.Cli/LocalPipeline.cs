@@ -1,6 +1,7 @@
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Hosting;
@@ -33,7 +34,20 @@ internal sealed class LocalPipeline : IAsyncDisposable
 {
     private readonly PipelineComponents _components;
 
-    private LocalPipeline(PipelineComponents components) => _components = components;
+    private LocalPipeline(PipelineComponents components, PipelineTelemetry telemetry, PipelineTelemetryExport export)
+    {
+        _components = components;
+        Telemetry = telemetry;
+        Export = export;
+    }
+
+    /// <summary>The run's metrics and traces (docs/observability.md); the health rules and the dashboard read them too.</summary>
+    public PipelineTelemetry Telemetry { get; }
+
+    /// <summary>The exporters the flags asked for (<c>--metrics</c>, <c>--otlp-endpoint</c>, <c>--trace</c>).</summary>
+    public PipelineTelemetryExport Export { get; }
+
+    public HealthMonitor Health { get; private set; } = null!;
 
     public PartitionedProcessor Ingress { get; private set; } = null!;
 
@@ -50,7 +64,8 @@ internal sealed class LocalPipeline : IAsyncDisposable
 
     /// <param name="deadLetterPath">The JSON Lines file of rejected input; null keeps them in memory.</param>
     public static async Task<LocalPipeline> CreateAsync(RuleSet rules, string rulesPath, int partitions, StateSettings state, SinkSettings sinks,
-        string? deadLetterPath, string environment, bool parallel, CliIo io, CancellationToken cancellationToken, LocalDashboard? dashboard = null)
+        string? deadLetterPath, string environment, bool parallel, CliIo io, CancellationToken cancellationToken, LocalDashboard? dashboard = null,
+        TelemetryExportOptions? export = null)
     {
         var services = new ServiceCollection().AddSingleton(io.Context.Time).AddPipeline(new ConfigurationBuilder().Build());
         if (io.Context.HttpHandler is { } handler)
@@ -65,7 +80,20 @@ internal sealed class LocalPipeline : IAsyncDisposable
             components = await CreateComponentsAsync(provider.GetRequiredService<PipelineComponentsFactory>(), state, sinks, cancellationToken).ConfigureAwait(false);
         }
 
-        var pipeline = new LocalPipeline(components)
+        var telemetry = new PipelineTelemetry(io.Context.Time, io.Context.TelemetryName);
+        PipelineTelemetryExport exporters;
+        try
+        {
+            exporters = PipelineTelemetryExport.Start(telemetry, export ?? new TelemetryExportOptions());
+        }
+        catch (InvalidOperationException ex)
+        {
+            telemetry.Dispose();
+            await components.DisposeAsync().ConfigureAwait(false);
+            throw new UserErrorException(ex.Message, ex);
+        }
+
+        var pipeline = new LocalPipeline(components, telemetry, exporters)
         {
             StateDescription = state.Kind == StateKind.Tables
                 ? $"Azure Tables '{state.StateTable}' at {(state.TablesUri?.ToString() ?? "the connection string's account")}"
@@ -84,6 +112,7 @@ internal sealed class LocalPipeline : IAsyncDisposable
         IAlertSink sink = sinks.Kinds.Count == 0 ? new ConsoleAlertSink(io.Stdout, io.Color)
             : sinks.Console ? new FanOutAlertSink([new ConsoleAlertSink(io.Stdout, io.Color), components.Alerts])
             : components.Alerts;
+        pipeline.Health = new HealthMonitor(telemetry, sink, new HealthOptions { Environment = environment });
         pipeline.Ingress = new PartitionedProcessor(rules, PartitionedProcessor.ScopedStores(components.State, partitions), sink, components.DeadLetters,
             new ProcessorOptions
             {
@@ -93,8 +122,10 @@ internal sealed class LocalPipeline : IAsyncDisposable
                 // A local Sweep costs no storage transactions: release a quiet key's reorder buffer as soon as the
                 // out-of-order tolerance has passed, as a person watching a local run expects.
                 BufferIdleDelay = TimeSpan.Zero,
+                Telemetry = telemetry,
             }, parallel, sequenceBase)
         {
+            Health = pipeline.Health,
             Delivered = alerts =>
             {
                 lock (pipeline.Delivered)
@@ -114,6 +145,8 @@ internal sealed class LocalPipeline : IAsyncDisposable
     public async ValueTask DisposeAsync()
     {
         Ingress?.Dispose();
+        Export.Dispose();
+        Telemetry.Dispose();
         await _components.DisposeAsync().ConfigureAwait(false);
     }
 

@@ -38,12 +38,15 @@ internal static class RunCommand
         var interval = CliOptions.Duration("--interval", "Time between two samples of one simulated device (default 10s)");
         var environment = CliOptions.Text("--environment", "Environment name in alert sources /pipeline/{environment}/rules/{ruleId} (default local)", "NAME");
         var sweep = CliOptions.Duration("--sweep-interval", "How often idle keys are advanced and failed deliveries retried (default 1s)");
+        var metrics = CliOptions.Choices("--metrics", "Serve the pipeline's metrics: prometheus at /metrics on the dashboard's loopback server", ["prometheus", "none"], ["none"], multiple: false);
+        var otlp = CliOptions.Url("--otlp-endpoint", "OpenTelemetry collector (OTLP gRPC) that receives the metrics, and with --trace the spans, e.g. http://127.0.0.1:4317");
+        var trace = new Option<bool>("--trace") { Description = "Export the spans of every batch (decode, load, apply, persist, publish) to --otlp-endpoint" };
 
         var hubSource = new EventHubs.HubSourceOptions();
         var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file, stdin or an event hub → rules → console, alerts.jsonl, webhook or Event Grid");
         hubSource.AddTo(command);
         foreach (var option in new Option[] { rules, sources, file, httpPort, maxBody, state, tablesUri, tablesConnection, stateTable, clientId, sinks, output,
-                     webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep })
+                     webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep, metrics, otlp, trace })
         {
             command.Options.Add(option);
         }
@@ -77,6 +80,11 @@ internal static class RunCommand
                 throw new UserErrorException($"--state-table: '{table}' must be 3 to 54 letters and digits, starting with a letter");
             }
 
+            if (parse.GetValue(trace) && parse.GetValue(otlp) is null)
+            {
+                throw new UserErrorException("--trace needs --otlp-endpoint URL (where the spans go)");
+            }
+
             var sinkNames = CliOptions.ValueOr(parse, sinks, ["console", "jsonl"]);
             var settings = new RunSettings
             {
@@ -98,6 +106,13 @@ internal static class RunCommand
                 Environment = parse.GetValue(environment) ?? "local",
                 SweepEvery = parse.GetValue(sweep) ?? TimeSpan.FromSeconds(1),
                 EventHubs = hubSource.Read(parse, sourceList, parse.GetValue(clientId)),
+                Telemetry = new TelemetryExportOptions
+                {
+                    Prometheus = CliOptions.ValueOr(parse, metrics, ["none"])[0] == "prometheus",
+                    OtlpEndpoint = parse.GetValue(otlp),
+                    Traces = parse.GetValue(trace),
+                    ExportInterval = TimeSpan.FromSeconds(10),
+                },
             };
             if (settings.Interval <= TimeSpan.Zero || settings.SweepEvery <= TimeSpan.Zero)
             {
@@ -127,6 +142,7 @@ internal static class RunCommand
         public required string Environment { get; init; }
         public TimeSpan SweepEvery { get; init; }
         public EventHubs.HubSourceSettings? EventHubs { get; init; }
+        public TelemetryExportOptions Telemetry { get; init; } = new();
     }
 
     private static async Task<int> ExecuteAsync(RunSettings s, CliIo io, CancellationToken cancellationToken)
@@ -138,10 +154,12 @@ internal static class RunCommand
         var stopwatch = Stopwatch.StartNew();
         var dashboard = new LocalDashboard(rules, clock, io.Context.Time);
         await using var pipeline = await LocalPipeline.CreateAsync(rules, rulesPath, s.Partitions, s.State, s.Sinks, s.DeadLetters, s.Environment,
-            parallel: s.Partitions > 1, io, cancellationToken, dashboard).ConfigureAwait(false);
+            parallel: s.Partitions > 1, io, cancellationToken, dashboard, s.Telemetry).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         dashboard.Ingress = ingress;
         dashboard.StateDescription = pipeline.StateDescription;
+        dashboard.Health = pipeline.Health;
+        dashboard.Telemetry = pipeline.Telemetry;
 
         SimulatedFeed? sim = null;
         if (s.Sources.Contains("sim"))
@@ -155,7 +173,11 @@ internal static class RunCommand
         string? notServed = null;
         try
         {
-            http = await HttpIngest.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, cancellationToken, ingest: s.Sources.Contains("http"), mapMore: dashboard.Map).ConfigureAwait(false);
+            http = await HttpIngest.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, cancellationToken, ingest: s.Sources.Contains("http"), mapMore: app =>
+            {
+                dashboard.Map(app);
+                pipeline.Export.MapPrometheus(app);
+            }).ConfigureAwait(false);
         }
         catch (UserErrorException ex) when (!s.Sources.Contains("http"))
         {
@@ -271,6 +293,15 @@ internal static class RunCommand
         if (http is not null)
         {
             o.WriteLine($"  dashboard: {http.Address.AbsoluteUri.TrimEnd('/')}/ (Api under /api)");
+            if (s.Telemetry.Prometheus)
+            {
+                o.WriteLine($"  metrics: {new Uri(http.Address, s.Telemetry.PrometheusPath)} (Prometheus text format)");
+            }
+        }
+
+        if (s.Telemetry.OtlpEndpoint is { } otlp)
+        {
+            o.WriteLine($"  OTLP export to {otlp}{(s.Telemetry.Traces ? " (metrics and batch spans)" : " (metrics)")}");
         }
 
         if (s.File is not null)
