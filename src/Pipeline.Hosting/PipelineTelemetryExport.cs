@@ -37,6 +37,9 @@ public sealed record TelemetryExportOptions
     /// <summary>How often metrics are pushed to OTLP and Azure Monitor.</summary>
     public TimeSpan ExportInterval { get; init; } = TimeSpan.FromSeconds(60);
 
+    /// <summary>More readers or exporters of the metrics (an in-memory exporter in tests).</summary>
+    public Action<MeterProviderBuilder>? ConfigureMetrics { get; init; }
+
     /// <summary>The <c>service.name</c> resource attribute.</summary>
     public string ServiceName { get; init; } = "pipeline";
 
@@ -100,7 +103,7 @@ public sealed class PipelineTelemetryExport : IDisposable
         var resource = ResourceBuilder.CreateDefault().AddService(options.ServiceName);
         var azure = options.AzureMonitorConnectionString is not null;
         MeterProvider? meters = null;
-        if (options.Prometheus || options.OtlpEndpoint is not null || azure)
+        if (options.Prometheus || options.OtlpEndpoint is not null || azure || options.ConfigureMetrics is not null)
         {
             var builder = Sdk.CreateMeterProviderBuilder().SetResourceBuilder(resource).AddMeter(telemetry.Meter.Name);
             if (options.Prometheus)
@@ -122,6 +125,7 @@ public sealed class PipelineTelemetryExport : IDisposable
                 builder.AddAzureMonitorMetricExporter(o => o.ConnectionString = options.AzureMonitorConnectionString, options.AzureMonitorCredential);
             }
 
+            options.ConfigureMetrics?.Invoke(builder);
             meters = builder.Build();
         }
 

@@ -20,9 +20,10 @@ internal sealed class RuntimeApiSource(PipelineRuntime runtime) : IPipelineApiSo
 
         var history = ready.Components.MetricHistory as MemoryMetricHistory;
         return new ApiHealth(true, new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version,
-            ready.Components.Description, HealthTotals.From(ready.Processor.Totals))
+            ready.Components.Description, HealthTotals.From(ready.Processor.Totals) with { OutboxWaiting = runtime.Telemetry?.Snapshot().OutboxWaiting })
         {
             LatestEventTime = history?.LatestEventTime,
+            Checks = HealthCheck.From(ready.Health?.Status),
         });
     }
 

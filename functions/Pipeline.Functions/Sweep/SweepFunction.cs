@@ -23,13 +23,25 @@ internal static partial class SweepFunction
             async (invocation, cancellationToken) =>
             {
                 var ready = await runtime.GetAsync(cancellationToken).ConfigureAwait(false);
-                var result = await ready.Processor.SweepAsync(invocation.UtcNow ?? time.GetUtcNow(), cancellationToken).ConfigureAwait(false);
+                var now = invocation.UtcNow ?? time.GetUtcNow();
+                var result = await ready.Processor.SweepAsync(now, cancellationToken).ConfigureAwait(false);
+                if (ready.Health is { } health)
+                {
+                    foreach (var sent in await health.EvaluateAsync(now, cancellationToken).ConfigureAwait(false))
+                    {
+                        LogHealth(logger, sent.Type, sent.Data.RuleId, sent.Data.Value, sent.Data.Threshold);
+                    }
+                }
+
                 var elapsed = time.GetElapsedTime(started);
                 LogSwept(logger, result.Keys, result.Published.Count, result.AlertsInOutbox, elapsed.TotalMilliseconds);
                 return Invocation.Logs(logger, "Sweep", result, invocation, elapsed);
             },
             (_, ex) => "Sweep failed: " + ex.GetBaseException().Message);
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health: {Type} {Rule} (value {Value}, threshold {Threshold})")]
+    private static partial void LogHealth(ILogger logger, string type, string rule, double? value, double? threshold);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep: {Keys} keys, {Published} published, {Waiting} waiting in {Milliseconds} ms")]
     private static partial void LogSwept(ILogger logger, int keys, int published, int waiting, double milliseconds);
