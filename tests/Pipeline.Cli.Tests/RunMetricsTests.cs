@@ -79,14 +79,14 @@ public sealed class RunMetricsTests
         Assert.Equal(3, samples["pipeline_events_total{pipeline_event_disposition=\"applied\"}"]);
         Assert.Equal(1, samples["pipeline_events_total{pipeline_event_disposition=\"malformed\"}"]);
         Assert.Contains("# TYPE pipeline_batch_duration_seconds histogram", text, StringComparison.Ordinal);
-        Assert.Contains("# TYPE pipeline_event_lag_seconds histogram", text, StringComparison.Ordinal);
+        Assert.Contains("# TYPE pipeline_event_enqueued_lag_seconds histogram", text, StringComparison.Ordinal);
 
         // The http source submits the good records of a request as one batch of three, enqueued as they arrive; their
         // event times are 10, 9 and 9 minutes before the fake clock's now: 1680 s in all.
         Assert.Equal(1, samples["pipeline_batch_size_count"]);
         Assert.Equal(3, samples["pipeline_batch_size_sum"]);
-        Assert.Equal(0, samples["pipeline_event_lag_seconds_sum{pipeline_lag_source=\"enqueued\"}"]);
-        Assert.Equal(1680, samples["pipeline_event_lag_seconds_sum{pipeline_lag_source=\"event_time\"}"]);
+        Assert.Equal(0, samples["pipeline_event_enqueued_lag_seconds_sum"]);
+        Assert.Equal(1680, samples["pipeline_event_event_time_lag_seconds_sum"]);
         Assert.Equal(1, samples.Single(s => s.Key.StartsWith("pipeline_rules_active{pipeline_rules_version=", StringComparison.Ordinal)).Value);
 
         await time.DriveUntilDoneAsync(run);

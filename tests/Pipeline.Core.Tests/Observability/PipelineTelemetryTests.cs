@@ -139,13 +139,18 @@ public sealed class PipelineTelemetryTests
         Assert.Equal(["1"], recorder.Of("pipeline.sweep.due_keys"));     // d2, waiting in its outbox
         Assert.Equal(
         [
-            "10 pipeline.lag.source=enqueued", "10 pipeline.lag.source=event_time", // d1 at 0s, enqueued at 0s, processed at 10s
-            "10 pipeline.lag.source=enqueued", "5 pipeline.lag.source=event_time",  // d1 at 5s
-            "0 pipeline.lag.source=enqueued", "20 pipeline.lag.source=event_time",  // t=20: the redelivery, enqueued again at 20s
-            "5 pipeline.lag.source=enqueued", "10 pipeline.lag.source=event_time",  // d2 at 10s, enqueued at 15s
-            "0 pipeline.lag.source=enqueued", "0 pipeline.lag.source=event_time",   // t=40: d1, on time
-            "0 pipeline.lag.source=enqueued", "0 pipeline.lag.source=event_time",   // t=50: d3, lag measured before the store failed
-        ], recorder.Of("pipeline.event.lag"));
+            "10", "10", // t=10: both d1 events were enqueued at 0 s
+            "0", "5",   // t=20: the redelivery was enqueued again at 20 s, d2 at 15 s
+            "0",        // t=40: d1, enqueued as it happened
+            "0",        // t=50: d3, measured before the store failed
+        ], recorder.Of("pipeline.event.enqueued_lag"));
+        Assert.Equal(
+        [
+            "10", "5",  // t=10: d1 at 0 s and at 5 s
+            "20", "10", // t=20: d1 at 0 s again, d2 at 10 s
+            "0",        // t=40: d1 at 40 s
+            "0",        // t=50: d3 at 50 s
+        ], recorder.Of("pipeline.event.event_time_lag"));
         Assert.Equal(
         [
             "1 pipeline.alert.transition=fired",    // t=10: d1
