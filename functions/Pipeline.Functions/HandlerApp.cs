@@ -6,6 +6,9 @@ using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.AspNetCore.Http;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
+using Azure.Monitor.OpenTelemetry.Exporter;
+using OpenTelemetry.Logs;
+using Pipeline.Core.Observability;
 using Pipeline.Functions.Api;
 using Pipeline.Hosting;
 using Pipeline.Functions.Ingest;
@@ -29,6 +32,9 @@ public sealed record HandlerOptions
 
     /// <summary>Replaces the default (console) logging, e.g. to keep test output quiet.</summary>
     public Action<ILoggingBuilder>? Logging { get; init; }
+
+    /// <summary>Adjusts the telemetry export the configuration describes (tests add a reader of their own).</summary>
+    public Func<TelemetryExportOptions, TelemetryExportOptions>? Telemetry { get; init; }
 }
 
 /// <summary>The custom handler: an ASP.NET Core server the Functions host starts and calls over loopback HTTP.</summary>
@@ -67,13 +73,22 @@ public static class HandlerApp
             });
         }
 
+        // Structured logs go to Application Insights too when it is configured, sent with the same managed identity.
+        var export = PipelineTelemetryServiceCollectionExtensions.ExportOptions(builder.Configuration);
+        if (export.AzureMonitorConnectionString is { } connectionString)
+        {
+            builder.Logging.AddOpenTelemetry(o => o.AddAzureMonitorLogExporter(a => a.ConnectionString = connectionString, export.AzureMonitorCredential));
+        }
+
         builder.Services.AddSingleton(options.Time);
         builder.Services.AddPipeline(builder.Configuration);
+        builder.Services.AddPipelineTelemetry(builder.Configuration, options.Telemetry);
         var app = builder.Build();
+        _ = app.Services.GetRequiredService<PipelineTelemetryExport>(); // starts the exporters; the container disposes them
         var logger = app.Services.GetRequiredService<ILoggerFactory>().CreateLogger("Pipeline.Functions");
         var services = app.Services;
         var components = options.Components ?? ((sp, ct) => sp.GetRequiredService<PipelineComponentsFactory>().CreateAsync(ct));
-        var runtime = new PipelineRuntime(ct => components(services, ct), options.Time, logger);
+        var runtime = new PipelineRuntime(ct => components(services, ct), options.Time, logger, services.GetRequiredService<PipelineTelemetry>());
         app.Lifetime.ApplicationStarted.Register(runtime.Start);
         app.Lifetime.ApplicationStopped.Register(() => runtime.DisposeAsync().AsTask().GetAwaiter().GetResult());
 

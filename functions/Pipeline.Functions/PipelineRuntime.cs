@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Logging;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.RuleSets;
@@ -21,18 +22,25 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     private readonly SemaphoreSlim _rulesGate = new(1, 1);
     private readonly CancellationTokenSource _stopping = new();
     private readonly Func<CancellationToken, Task<PipelineComponents>> _components;
+    private readonly PipelineTelemetry? _telemetry;
     private readonly Lock _startLock = new();
     private Task<Ready>? _ready;
     private long _rulesCheckedTicks;
     private readonly SemaphoreSlim _retentionGate = new(1, 1);
     private DateTimeOffset? _retentionAppliedAt;
 
-    public PipelineRuntime(Func<CancellationToken, Task<PipelineComponents>> components, TimeProvider time, ILogger logger)
+    /// <param name="telemetry">Where the processor reports its metrics and traces, and what the health rules read; null: neither.</param>
+    public PipelineRuntime(Func<CancellationToken, Task<PipelineComponents>> components, TimeProvider time, ILogger logger,
+        PipelineTelemetry? telemetry = null)
     {
+        _telemetry = telemetry;
         _components = components ?? throw new ArgumentNullException(nameof(components));
         _time = time ?? throw new ArgumentNullException(nameof(time));
         _logger = logger ?? throw new ArgumentNullException(nameof(logger));
     }
+
+    /// <summary>The instance's metrics (the same numbers Application Insights receives); null without telemetry.</summary>
+    public PipelineTelemetry? Telemetry => _telemetry;
 
     /// <summary>Starting, ready, or failed with <see cref="Error"/>.</summary>
     public string Status => _ready?.Status switch
@@ -176,10 +184,11 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
 
             var loaded = Load(active);
             var processor = new PartitionProcessor(loaded, components.State, components.Alerts, components.DeadLetters,
-                new ProcessorOptions { Environment = components.Environment, History = components.MetricHistory }, components.History);
+                new ProcessorOptions { Environment = components.Environment, History = components.MetricHistory, Telemetry = _telemetry }, components.History);
+            var health = _telemetry is null ? null : new HealthMonitor(_telemetry, components.Alerts, new HealthOptions { Environment = components.Environment });
             _rulesCheckedTicks = _time.GetTimestamp();
             LogRulesActivated(_logger, loaded.Version, "startup");
-            return new Ready(processor, components);
+            return new Ready(processor, components) { Health = health };
         }
         catch (Exception ex) when (ex is not OperationCanceledException)
         {
@@ -262,5 +271,9 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     private static partial void LogStartupFailed(ILogger logger, Exception exception);
 
     /// <summary>A running pipeline.</summary>
-    public sealed record Ready(PartitionProcessor Processor, PipelineComponents Components);
+    public sealed record Ready(PartitionProcessor Processor, PipelineComponents Components)
+    {
+        /// <summary>The health rules over this instance's metrics, evaluated by the Sweep; null without telemetry.</summary>
+        public HealthMonitor? Health { get; init; }
+    }
 }

@@ -27,6 +27,9 @@ public sealed record CliContext
     /// <summary>The silences file that runs read and <c>pipeline silences</c> changes (relative to the current folder).</summary>
     public string SilencesPath { get; init; } = "silences.json";
 
+    /// <summary>Name of the run's meter and activity source; tests running side by side give each run its own.</summary>
+    public string TelemetryName { get; init; } = Pipeline.Core.Observability.PipelineTelemetry.Name;
+
     /// <summary>Turn Ctrl+C and SIGTERM into cancellation (the real process only: a test host keeps its own signals).</summary>
     public bool HandleProcessTermination { get; init; }
 

@@ -30,12 +30,21 @@ internal static class CliPipeline
     {
         options.Rules.SilencesPath ??= io.Context.SilencesPath;
         var components = await CreateComponentsAsync(options, io, cancellationToken).ConfigureAwait(false);
-        return LocalPipeline.Create(rules, components, options, run with
+        try
         {
-            PublishStateChanged = error => io.Stderr.WriteLine(error is null
-                ? "pipeline: alert delivery works again; waiting alerts were delivered"
-                : $"pipeline: alert delivery failed, alerts kept in the outbox and retried: {error}"),
-        }, io.Context.Time);
+            return LocalPipeline.Create(rules, components, options, run with
+            {
+                TelemetryName = io.Context.TelemetryName,
+                PublishStateChanged = error => io.Stderr.WriteLine(error is null
+                    ? "pipeline: alert delivery works again; waiting alerts were delivered"
+                    : $"pipeline: alert delivery failed, alerts kept in the outbox and retried: {error}"),
+            }, io.Context.Time);
+        }
+        catch (InvalidOperationException ex)
+        {
+            // An exporter that cannot start (--otlp-endpoint, --metrics): the message names it.
+            throw new UserErrorException(ex.Message, ex);
+        }
     }
 
     /// <summary>The ports, with failures caused by the flags or the surroundings told in the flags' terms.</summary>

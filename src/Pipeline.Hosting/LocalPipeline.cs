@@ -1,4 +1,5 @@
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
@@ -41,6 +42,12 @@ public sealed record LocalRunOptions
     /// endless run keeps none, so its memory stays flat however many alerts it delivers.
     /// </summary>
     public bool KeepDelivered { get; init; } = true;
+
+    /// <summary>The exporters asked for (<c>--metrics</c>, <c>--otlp-endpoint</c>, <c>--trace</c>); none by default.</summary>
+    public TelemetryExportOptions Telemetry { get; init; } = new();
+
+    /// <summary>Name of the run's meter and activity source; tests running side by side give each run its own.</summary>
+    public string TelemetryName { get; init; } = PipelineTelemetry.Name;
 }
 
 /// <summary>
@@ -53,7 +60,21 @@ public sealed class LocalPipeline : IAsyncDisposable
     private readonly PipelineComponents _components;
     private AlertDeliveryLoop? _delivery;
 
-    private LocalPipeline(PipelineComponents components) => _components = components;
+    private LocalPipeline(PipelineComponents components, PipelineTelemetry telemetry, PipelineTelemetryExport export)
+    {
+        _components = components;
+        Telemetry = telemetry;
+        Export = export;
+    }
+
+    /// <summary>The run's metrics and traces (docs/observability.md); the health rules and the dashboard read them too.</summary>
+    public PipelineTelemetry Telemetry { get; }
+
+    /// <summary>The exporters the run's options asked for.</summary>
+    public PipelineTelemetryExport Export { get; }
+
+    /// <summary>Health rules over the run's own metrics, evaluated at every Sweep.</summary>
+    public HealthMonitor Health { get; private set; } = null!;
 
     public PartitionedProcessor Ingress { get; private set; } = null!;
 
@@ -126,6 +147,7 @@ public sealed class LocalPipeline : IAsyncDisposable
     }
 
     /// <summary>The processor over <paramref name="components"/>, which the run owns from here on.</summary>
+    /// <exception cref="InvalidOperationException">An exporter cannot start (the message says why); the components are disposed.</exception>
     public static LocalPipeline Create(RuleSet rules, PipelineComponents components, PipelineOptions options, LocalRunOptions run, TimeProvider time)
     {
         ArgumentNullException.ThrowIfNull(components);
@@ -141,7 +163,21 @@ public sealed class LocalPipeline : IAsyncDisposable
         IAlertSink sink = front is null ? components.Alerts
             : onlyFront ? front
             : new FanOutAlertSink([front, components.Alerts]);
-        var pipeline = new LocalPipeline(components);
+        var telemetry = new PipelineTelemetry(time, run.TelemetryName);
+        PipelineTelemetryExport exporters;
+        try
+        {
+            exporters = PipelineTelemetryExport.Start(telemetry, run.Telemetry);
+        }
+        catch (InvalidOperationException)
+        {
+            telemetry.Dispose();
+            components.DisposeAsync().AsTask().GetAwaiter().GetResult();
+            throw;
+        }
+
+        var pipeline = new LocalPipeline(components, telemetry, exporters);
+        pipeline.Health = new HealthMonitor(telemetry, sink, new HealthOptions { Environment = options.Environment });
         var delivered = pipeline.Delivered;
         pipeline.Ingress = new PartitionedProcessor(rules, PartitionedProcessor.ScopedStores(components.State, run.Partitions), sink, components.DeadLetters,
             new ProcessorOptions
@@ -153,8 +189,10 @@ public sealed class LocalPipeline : IAsyncDisposable
                 // out-of-order tolerance has passed, as a person watching a local run expects.
                 BufferIdleDelay = TimeSpan.Zero,
                 DeferDelivery = run.DeferDelivery,
+                Telemetry = telemetry,
             }, run.Parallel, sequenceBase)
         {
+            Health = pipeline.Health,
             Delivered = alerts =>
             {
                 // Silenced and inhibited transitions reach the live feed's history, marked, but were not delivered.
@@ -188,6 +226,8 @@ public sealed class LocalPipeline : IAsyncDisposable
         }
 
         Ingress?.Dispose();
+        Export.Dispose();
+        Telemetry.Dispose();
         await _components.DisposeAsync().ConfigureAwait(false);
     }
 }

@@ -48,6 +48,11 @@ public sealed class DemoTests
         Assert.Equal(0, result.ExitCode);
         var alerts = await JsonLinesAlertSink.ReadAllAsync(output);
 
+        // The health rules run in the demo too (every Sweep), and their defaults stay quiet on its faults.
+        Assert.DoesNotContain(alerts, a => a.Type.StartsWith("Pipeline.Health.", StringComparison.Ordinal));
+        Assert.DoesNotContain("dead-letter-ratio", result.Stdout, StringComparison.Ordinal);
+        Assert.DoesNotContain("state-store-failures", result.Stdout, StringComparison.Ordinal);
+
         // The default fleet is devices 01..24 (number mod 3: 1 sensor, 2 chiller, 0 pump). The simulator documents its
         // schedule and picks the first unused device of the fitting type: overheat 10-21 min on chiller-02, stuck pressure
         // 25-40 min on sensor-01, silence 30-35 min on sensor-04, vibration spike 42-42.5 min on pump-03, pressure ramp

@@ -52,6 +52,9 @@ public sealed partial class DashboardBrowserTests(ChromiumFixture chromium, ITes
         await Assertions.Expect(page.Locator("#fleet-rows tr")).ToHaveCountAsync(12, s_wait);
         await Assertions.Expect(page.Locator("#fleet-rows")).ToContainTextAsync("chiller-");
 
+        // The health strip shows the four health rules over the pipeline's own metrics, none firing.
+        await Assertions.Expect(page.Locator("#h-checks")).ToHaveTextAsync("all clear (4)", new() { Timeout = 30_000 });
+
         // A marker on the window: it survives only if the page is never reloaded.
         await page.EvaluateAsync("() => { window.__sameDocument = true; }");
 

@@ -24,6 +24,7 @@ internal sealed class RuntimeApiSource(PipelineRuntime runtime) : IPipelineApiSo
             ready.Components.Description, HealthTotals.From(ready.Processor.Totals) with { OutboxWaiting = ready.Processor.WaitingAlerts })
         {
             LatestEventTime = history?.LatestEventTime,
+            Checks = HealthCheck.From(ready.Health?.Status),
         });
     }
 

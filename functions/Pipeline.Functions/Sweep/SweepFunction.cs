@@ -28,6 +28,13 @@ internal static partial class SweepFunction
                 var ready = await runtime.GetAsync(cancellationToken).ConfigureAwait(false);
                 var now = invocation.UtcNow ?? time.GetUtcNow();
                 var result = await ready.Processor.SweepAsync(now, cancellationToken).ConfigureAwait(false);
+                if (ready.Health is { } health)
+                {
+                    foreach (var sent in await health.EvaluateAsync(now, cancellationToken).ConfigureAwait(false))
+                    {
+                        LogHealth(logger, sent.Type, sent.Data.RuleId, sent.Data.Value, sent.Data.Threshold);
+                    }
+                }
 
                 // After the Sweep's own work, so a slow purge never delays heartbeats or the outbox retries.
                 var removed = await runtime.ApplyRetentionIfDueAsync(ready, now, cancellationToken).ConfigureAwait(false);
@@ -40,6 +47,9 @@ internal static partial class SweepFunction
             },
             (_, ex) => "Sweep failed: " + ErrorReason.Of(ex));
     }
+
+    [LoggerMessage(Level = LogLevel.Warning, Message = "Health: {Type} {Rule} (value {Value}, threshold {Threshold})")]
+    private static partial void LogHealth(ILogger logger, string type, string rule, double? value, double? threshold);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Sweep: {Keys} keys, {Published} published, {Waiting} waiting in {Milliseconds} ms")]
     private static partial void LogSwept(ILogger logger, int keys, int published, int waiting, double milliseconds);

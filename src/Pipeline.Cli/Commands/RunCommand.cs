@@ -44,12 +44,15 @@ internal static class RunCommand
         var interval = CliOptions.Duration("--interval", "Time between two samples of one simulated device (default 10s)");
         var environment = CliOptions.Text("--environment", "Environment name in alert sources /pipeline/{environment}/rules/{ruleId} (default local)", "NAME");
         var sweep = CliOptions.Duration("--sweep-interval", "How often idle keys are advanced and failed deliveries retried (default 1s)");
+        var metrics = CliOptions.Choices("--metrics", "Serve the pipeline's metrics: prometheus at /metrics on the dashboard's loopback server", ["prometheus", "none"], ["none"], multiple: false);
+        var otlp = CliOptions.Url("--otlp-endpoint", "OpenTelemetry collector (OTLP gRPC) that receives the metrics, and with --trace the spans, e.g. http://127.0.0.1:4317");
+        var trace = new Option<bool>("--trace") { Description = "Export the spans of every batch (decode, load, apply, persist, publish) to --otlp-endpoint" };
 
         var hubSource = new EventHubs.HubSourceOptions();
         var command = new Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file, stdin or an event hub → rules → console, alerts.jsonl, webhook or Event Grid");
         hubSource.AddTo(command);
         foreach (var option in new Option[] { rules, sources, file, httpPort, maxBody, maxRecords, state, tablesUri, tablesConnection, stateTable, clientId, sinks, output,
-                     webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep })
+                     webhook, webhookAttempts, webhookBackoff, eventGrid, deadLetters, partitions, duration, devices, seed, interval, environment, sweep, metrics, otlp, trace })
         {
             command.Options.Add(option);
         }
@@ -83,6 +86,11 @@ internal static class RunCommand
             {
                 // Azure table names: letters and digits, 3 to 63; the deadline index adds "deadlines" to this one.
                 throw new UserErrorException($"--state-table: '{table}' must be 3 to 54 letters and digits, starting with a letter");
+            }
+
+            if (parse.GetValue(trace) && parse.GetValue(otlp) is null)
+            {
+                throw new UserErrorException("--trace needs --otlp-endpoint URL (where the spans go)");
             }
 
             var sinkNames = CliOptions.ValueOr(parse, sinks, ["console", "jsonl"]);
@@ -122,6 +130,13 @@ internal static class RunCommand
                 },
                 SweepEvery = parse.GetValue(sweep) ?? TimeSpan.FromSeconds(1),
                 EventHubs = hubSource.Read(parse, sourceList, o.ClientId),
+                Telemetry = new TelemetryExportOptions
+                {
+                    Prometheus = CliOptions.ValueOr(parse, metrics, ["none"])[0] == "prometheus",
+                    OtlpEndpoint = parse.GetValue(otlp),
+                    Traces = parse.GetValue(trace),
+                    ExportInterval = TimeSpan.FromSeconds(10),
+                },
             };
             if (settings.Fleet.Interval <= TimeSpan.Zero || settings.SweepEvery <= TimeSpan.Zero)
             {
@@ -149,6 +164,7 @@ internal static class RunCommand
         public required Core.Simulation.FleetOptions Fleet { get; init; }
         public TimeSpan SweepEvery { get; init; }
         public EventHubs.HubSourceSettings? EventHubs { get; init; }
+        public TelemetryExportOptions Telemetry { get; init; } = new();
     }
 
     private static async Task<int> ExecuteAsync(RunSettings s, CliIo io, CancellationToken cancellationToken)
@@ -168,6 +184,7 @@ internal static class RunCommand
             Front = s.Console ? new ConsoleAlertSink(io.Stdout, io.Color) : null,
             History = dashboard.History,
             Delivered = dashboard.OnDelivered,
+            Telemetry = s.Telemetry,
 
             // An endless run: delivery apart from intake, and no list of every alert delivered.
             DeferDelivery = true,
@@ -178,6 +195,8 @@ internal static class RunCommand
         dashboard.Ingress = ingress;
         dashboard.Silences = pipeline.Silences;
         dashboard.StateDescription = LocalPipeline.DescribeState(s.Pipeline);
+        dashboard.Health = pipeline.Health;
+        dashboard.Telemetry = pipeline.Telemetry;
 
         SimulatedFeed? sim = null;
         if (s.Sources.Contains("sim"))
@@ -192,7 +211,8 @@ internal static class RunCommand
         try
         {
             http = await LocalServer.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, s.Sources.Contains("http"), dashboard, cancellationToken,
-                s.MaxRecords, ex => io.Stderr.WriteLine($"pipeline: an HTTP ingest request failed and was answered 503: {ex}")).ConfigureAwait(false);
+                s.MaxRecords, ex => io.Stderr.WriteLine($"pipeline: an HTTP ingest request failed and was answered 503: {ex}"),
+                pipeline.Export.MapPrometheus).ConfigureAwait(false);
         }
         catch (UserErrorException ex) when (!s.Sources.Contains("http"))
         {
@@ -266,6 +286,15 @@ internal static class RunCommand
         if (http is not null)
         {
             o.WriteLine($"  dashboard: {http.Address.AbsoluteUri.TrimEnd('/')}/ (Api under /api)");
+            if (s.Telemetry.Prometheus)
+            {
+                o.WriteLine($"  metrics: {new Uri(http.Address, s.Telemetry.PrometheusPath)} (Prometheus text format)");
+            }
+        }
+
+        if (s.Telemetry.OtlpEndpoint is { } otlp)
+        {
+            o.WriteLine($"  OTLP export to {otlp}{(s.Telemetry.Traces ? " (metrics and batch spans)" : " (metrics)")}");
         }
 
         if (s.File is not null)

@@ -1,4 +1,5 @@
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Routing;
 using Pipeline.Core.Processing;
 using Pipeline.Dashboard.Api;
 using Pipeline.Hosting;
@@ -11,7 +12,7 @@ internal static class LocalServer
 {
     public static async Task<LoopbackServer> StartAsync(PartitionedProcessor ingress, IRunClock clock, int port, long maxBodyBytes,
         bool ingest, ProcessorApiSource dashboard, CancellationToken cancellationToken, int maxRecords = TelemetryIngest.DefaultMaxRecords,
-        Action<Exception>? processingFailed = null)
+        Action<Exception>? processingFailed = null, Action<IEndpointRouteBuilder>? mapMore = null)
     {
         var endpoints = new TelemetryIngest(ingress, () => clock.Now, maxBodyBytes, maxRecords, processingFailed);
         try
@@ -20,6 +21,7 @@ internal static class LocalServer
             {
                 endpoints.Map(app, acceptTelemetry: ingest);
                 dashboard.Map(app);
+                mapMore?.Invoke(app);
             }, cancellationToken).ConfigureAwait(false);
         }
         catch (IOException ex)

@@ -1,6 +1,7 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Rules;
 using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
@@ -21,6 +22,10 @@ public sealed class PartitionProcessor : IDisposable
     private readonly ProcessorOptions _options;
     private readonly TelemetryDecoder _decoder;
     private readonly SemaphoreSlim _gate = new(1, 1);
+    private readonly PipelineTelemetry? _telemetry;
+
+    // Alerts waiting in this processor's outboxes as last reported to the telemetry (it counts changes).
+    private long _outboxReported;
 
     // Keys this processor owns: state plus the ETag it was loaded or saved with.
     private readonly Dictionary<string, CachedKey> _cache = new(StringComparer.Ordinal);
@@ -48,7 +53,7 @@ public sealed class PartitionProcessor : IDisposable
         ProcessorOptions? options = null, IAlertHistory? history = null)
     {
         ArgumentNullException.ThrowIfNull(rules);
-        _store = store ?? throw new ArgumentNullException(nameof(store));
+        ArgumentNullException.ThrowIfNull(store);
         _sink = sink ?? throw new ArgumentNullException(nameof(sink));
         _deadLetters = deadLetters ?? throw new ArgumentNullException(nameof(deadLetters));
         _history = history;
@@ -58,6 +63,9 @@ public sealed class PartitionProcessor : IDisposable
         _backoff = new DeliveryBackoff(_options.DeliveryRetryDelay, _options.MaxDeliveryRetryDelay);
         _decoder = new TelemetryDecoder(WithStoreLimits(_options.Decoder, store, history));
         _engine = new KeyEngine(RuleSetCompiler.Compile(rules, _options.Environment));
+        _telemetry = _options.Telemetry;
+        _store = _telemetry is null ? store : new InstrumentedStateStore(store, _telemetry);
+        _telemetry?.RecordRules(rules.Version, null);
     }
 
     public RuleSet Rules => _engine.Rules.RuleSet;
@@ -98,7 +106,9 @@ public sealed class PartitionProcessor : IDisposable
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
+            var replaced = _engine.Rules.RuleSet.Version;
             _engine = new KeyEngine(compiled);
+            _telemetry?.RecordRules(rules.Version, replaced);
         }
         finally
         {
@@ -110,8 +120,11 @@ public sealed class PartitionProcessor : IDisposable
     public async Task<BatchResult> ProcessAsync(IReadOnlyList<RawEvent> events, DateTimeOffset processingTime, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
+        var start = _telemetry?.Timestamp() ?? 0;
+        using var batch = _telemetry?.StartActivity("pipeline.batch");
         var decoded = new List<Telemetry>(events.Count);
         var rejected = new List<DeadLetter>();
+        using var decoding = _telemetry?.StartActivity("pipeline.decode");
         foreach (var raw in events)
         {
             if (_decoder.TryDecode(raw, out var telemetry, out var failure))
@@ -125,6 +138,7 @@ public sealed class PartitionProcessor : IDisposable
             }
         }
 
+        decoding?.Dispose();
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -137,6 +151,7 @@ public sealed class PartitionProcessor : IDisposable
             var result = await ProcessDecodedAsync(decoded, processingTime, cancellationToken).ConfigureAwait(false);
             result = result with { Dispositions = result.Dispositions with { Received = events.Count, Malformed = rejected.Count } };
             Count(result);
+            Observe("ingest", result, events.Count, start);
             return result;
         }
         finally
@@ -149,12 +164,15 @@ public sealed class PartitionProcessor : IDisposable
     public async Task<BatchResult> ProcessAsync(IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(events);
+        var start = _telemetry?.Timestamp() ?? 0;
+        using var batch = _telemetry?.StartActivity("pipeline.batch");
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
             var result = await ProcessDecodedAsync(events, processingTime, cancellationToken).ConfigureAwait(false);
             result = result with { Dispositions = result.Dispositions with { Received = events.Count } };
             Count(result);
+            Observe("ingest", result, events.Count, start);
             return result;
         }
         finally
@@ -169,6 +187,8 @@ public sealed class PartitionProcessor : IDisposable
     /// </summary>
     public async Task<BatchResult> SweepAsync(DateTimeOffset processingTime, CancellationToken cancellationToken = default)
     {
+        var start = _telemetry?.Timestamp() ?? 0;
+        using var sweep = _telemetry?.StartActivity("pipeline.sweep");
         await _gate.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -192,6 +212,7 @@ public sealed class PartitionProcessor : IDisposable
             var result = await RunAsync(work, processingTime, createMissing: create, cancellationToken).ConfigureAwait(false);
             _expectedEnsured.UnionWith(create);
             Count(result);
+            Observe("sweep", result, 0, start);
             return result;
         }
         finally
@@ -229,6 +250,8 @@ public sealed class PartitionProcessor : IDisposable
 
     private Task<BatchResult> ProcessDecodedAsync(IReadOnlyList<Telemetry> events, DateTimeOffset processingTime, CancellationToken cancellationToken)
     {
+        _telemetry?.RecordLag(events, processingTime);
+
         // Group by key, keeping arrival order within a key.
         var byKey = new Dictionary<string, IReadOnlyList<Telemetry>>(StringComparer.Ordinal);
         foreach (var e in events)
@@ -294,8 +317,12 @@ public sealed class PartitionProcessor : IDisposable
         var deadLetters = new List<DeadLetter>();
         var overflow = 0;
         var call = ++_calls;
-        await EnsureLoadedAsync(work.Keys, forceReload: null, cancellationToken).ConfigureAwait(false);
+        using (_telemetry?.StartActivity("pipeline.load"))
+        {
+            await EnsureLoadedAsync(work.Keys, forceReload: null, cancellationToken).ConfigureAwait(false);
+        }
 
+        using var applying = _telemetry?.StartActivity("pipeline.apply");
         var touched = new List<string>(work.Count);
         foreach (var (key, keyEvents) in work)
         {
@@ -331,16 +358,30 @@ public sealed class PartitionProcessor : IDisposable
             await _deadLetters.AddAsync(deadLetters, cancellationToken).ConfigureAwait(false);
         }
 
-        var conflicts = await PersistAsync(touched, work, processingTime, cancellationToken).ConfigureAwait(false);
+        applying?.Dispose();
+        int conflicts;
+        using (_telemetry?.StartActivity("pipeline.persist"))
+        {
+            conflicts = await PersistAsync(touched, work, processingTime, cancellationToken).ConfigureAwait(false);
+        }
 
         // Deferred delivery: the caller's delivery loop publishes (DeliverAsync), so a slow or failing sink never
         // holds this call. Inline delivery skips publishing in batches while the sink is in its backoff after a
         // failure, which leaves the alerts to the Sweep (it always tries: it runs on its own interval) instead of
         // making every batch wait for a sink that is down.
         var attempt = !_options.DeferDelivery && (sweep || _backoff.IsDue(processingTime));
-        var (published, error) = attempt
-            ? await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false)
-            : ([], null);
+        IReadOnlyList<AlertEvent> published = [];
+        string? error = null;
+        if (attempt)
+        {
+            using var publishing = _telemetry?.StartActivity("pipeline.publish");
+            (published, error) = await PublishOutboxesAsync(touched, cancellationToken).ConfigureAwait(false);
+            if (error is not null)
+            {
+                publishing?.SetStatus(System.Diagnostics.ActivityStatusCode.Error, error);
+            }
+        }
+
         if (attempt && (published.Count > 0 || error is not null))
         {
             _backoff.Record(error is null, processingTime);
@@ -671,6 +712,24 @@ public sealed class PartitionProcessor : IDisposable
     }
 
     private void Count(BatchResult result) => Volatile.Write(ref _totals, _totals + RunTotals.Of(result));
+
+    /// <summary>Reports one call to the telemetry, if there is one (under the gate).</summary>
+    private void Observe(string operation, BatchResult result, int events, long start)
+    {
+        if (_telemetry is not { } telemetry)
+        {
+            return;
+        }
+
+        telemetry.RecordDispositions(result.Dispositions);
+        telemetry.RecordBatch(operation, events, result.Keys, result.Conflicts, result.Published, result.PublishError, start);
+
+        // The processor's whole outbox: every key's waiting count, kept as outboxes change.
+        var waiting = WaitingAlerts;
+
+        telemetry.RecordOutboxChange(waiting - _outboxReported);
+        _outboxReported = waiting;
+    }
 
     /// <summary>Drops the least recently used clean keys (persisted, nothing to publish) once the cache is over its bound.</summary>
     private void EvictIfNeeded(long call)

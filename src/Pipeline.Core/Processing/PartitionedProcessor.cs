@@ -3,6 +3,7 @@ using System.Globalization;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
 using Pipeline.Core.Events;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
 
@@ -24,6 +25,7 @@ public sealed class PartitionedProcessor : IDisposable
     private readonly TelemetryDecoder _decoder;
     private readonly Lock _decoderLock = new();
     private readonly bool _parallel;
+    private readonly PipelineTelemetry? _telemetry;
     private readonly ConcurrentDictionary<string, long> _sourceSequence = new(StringComparer.Ordinal);
     private readonly Lock _publishStateLock = new();
     private readonly Lock _rejectedLock = new();
@@ -52,12 +54,16 @@ public sealed class PartitionedProcessor : IDisposable
         _deadLetters = deadLetters;
         _decoder = new TelemetryDecoder(PartitionProcessor.WithStoreLimits(options.Decoder, stores));
         _parallel = parallel;
+        _telemetry = options.Telemetry;
     }
 
     public int PartitionCount => _partitions.Length;
 
     /// <summary>Called with the sink's error when alerts could not be delivered (they stay in the outbox), and with null once delivery works again.</summary>
     public Action<string?>? PublishStateChanged { get; init; }
+
+    /// <summary>Health rules evaluated after every Sweep; their CloudEvents go through <see cref="Delivered"/> too.</summary>
+    public HealthMonitor? Health { get; init; }
 
     /// <summary>Called with every alert delivered, in delivery order.</summary>
     public Action<IReadOnlyList<AlertEvent>>? Delivered { get; init; }
@@ -96,10 +102,13 @@ public sealed class PartitionedProcessor : IDisposable
         }
 
         await _deadLetters.AddAsync(letters, cancellationToken).ConfigureAwait(false);
+        var rejectedHere = new Dispositions { Received = rejected.Count, Malformed = rejected.Count };
         lock (_rejectedLock)
         {
-            _rejected += new Dispositions { Received = rejected.Count, Malformed = rejected.Count };
+            _rejected += rejectedHere;
         }
+
+        _telemetry?.RecordDispositions(rejectedHere);
     }
 
     /// <summary>Routes decoded events to their partitions and processes them at <paramref name="processingTime"/>.</summary>
@@ -148,8 +157,9 @@ public sealed class PartitionedProcessor : IDisposable
     }
 
     /// <summary>Advances idle keys of every partition to <paramref name="processingTime"/> and retries unpublished alerts.</summary>
-    public Task SweepAsync(DateTimeOffset processingTime, CancellationToken cancellationToken) =>
-        ForEachPartitionAsync(async p =>
+    public async Task SweepAsync(DateTimeOffset processingTime, CancellationToken cancellationToken)
+    {
+        await ForEachPartitionAsync(async p =>
         {
             await _gates[p].WaitAsync(cancellationToken).ConfigureAwait(false);
             try
@@ -160,7 +170,13 @@ public sealed class PartitionedProcessor : IDisposable
             {
                 _gates[p].Release();
             }
-        });
+        }).ConfigureAwait(false);
+
+        if (Health is { } health && await health.EvaluateAsync(processingTime, cancellationToken).ConfigureAwait(false) is { Count: > 0 } sent)
+        {
+            Delivered?.Invoke(sent);
+        }
+    }
 
     /// <summary>The totals of every partition added up, plus the bodies rejected before reaching a partition.</summary>
     public RunTotals Totals()

@@ -65,6 +65,9 @@ public sealed record ProcessorOptions
 
     public DecoderOptions Decoder { get; init; } = new();
 
+    /// <summary>Where the processor reports its metrics and traces (docs/observability.md); null reports nothing.</summary>
+    public Observability.PipelineTelemetry? Telemetry { get; init; }
+
     /// <summary>Where the events a key applies are also recorded for charts; null keeps no history.</summary>
     public State.IMetricHistory? History { get; init; }
 }

@@ -20,6 +20,16 @@ public sealed record HealthResponse(
 
     /// <summary>The newest event time seen across the fleet (the history's view).</summary>
     public DateTimeOffset? LatestEventTime { get; init; }
+
+    /// <summary>The health rules over the pipeline's own metrics (docs/observability.md); null where the shell runs none.</summary>
+    public IReadOnlyList<HealthCheck>? Checks { get; init; }
+}
+
+/// <summary>One health rule as of its latest evaluation: its value over the last window, and whether it fires.</summary>
+public sealed record HealthCheck(string Rule, string Signal, double Threshold, double? Value, bool Firing, DateTimeOffset? Since)
+{
+    public static IReadOnlyList<HealthCheck>? From(IReadOnlyList<Pipeline.Core.Observability.HealthStatus>? status) =>
+        status?.Select(s => new HealthCheck(s.RuleId, Pipeline.Core.Observability.HealthMonitor.Describe(s.Signal), s.Threshold, s.Value, s.Firing, s.Since)).ToList();
 }
 
 /// <summary>The processor's running totals; the same names as the fields of <see cref="RunTotals"/>, plus what waits in outboxes.</summary>

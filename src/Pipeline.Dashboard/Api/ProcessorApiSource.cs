@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Engine;
+using Pipeline.Core.Observability;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
@@ -36,6 +37,12 @@ public sealed class ProcessorApiSource(RuleSet rules, Func<DateTimeOffset> now, 
 
     public Task<Pipeline.Core.Alerts.Silences.ISilenceStore?> GetSilencesAsync(CancellationToken cancellationToken) => Task.FromResult(Silences);
 
+    /// <summary>The health rules the health panel shows; set with the pipeline.</summary>
+    public HealthMonitor? Health { get; set; }
+
+    /// <summary>The run's telemetry, whose outbox count the health panel shows (the number /metrics exports).</summary>
+    public PipelineTelemetry? Telemetry { get; set; }
+
     public void OnDelivered(IReadOnlyList<AlertEvent> alerts)
     {
         // The memory history completes synchronously; delivery callbacks must not wait.
@@ -62,12 +69,13 @@ public sealed class ProcessorApiSource(RuleSet rules, Func<DateTimeOffset> now, 
         }
 
         // Totals() already counts the bodies rejected before they reached a partition.
-        var totals = HealthTotals.From(ingress.Totals()) with { OutboxWaiting = ingress.PendingAlerts };
+        var totals = HealthTotals.From(ingress.Totals()) with { OutboxWaiting = Telemetry?.Snapshot().OutboxWaiting ?? ingress.PendingAlerts };
         var ports = new Dictionary<string, string>(StringComparer.Ordinal) { ["state"] = StateDescription, ["history"] = "memory", ["alertHistory"] = "memory" };
         return new ApiHealth(true, new HealthResponse("healthy", null, "local", rules.Version, ports, totals)
         {
             Now = now(),
             LatestEventTime = History.LatestEventTime,
+            Checks = HealthCheck.From(Health?.Status),
         });
     }
 

@@ -74,6 +74,12 @@
     $("h-outbox").textContent = fmtNum(t.outboxWaiting);
     $("h-rules").textContent = h.rulesVersion || "–";
     $("h-lag").textContent = h.now && h.latestEventTime ? fmtAge(Date.parse(h.now) - Date.parse(h.latestEventTime)) : "–";
+    // Health rules over the pipeline's own metrics: the firing ones by name, with their value and threshold.
+    const checks = h.checks || null;
+    const firing = checks ? checks.filter((c) => c.firing) : [];
+    $("h-checks").textContent = !checks ? "–" : firing.length === 0 ? "all clear (" + checks.length + ")"
+      : firing.map((c) => c.rule + " " + fmtNum(c.value) + " > " + fmtNum(c.threshold)).join(", ");
+    $("h-checks").className = firing.length > 0 ? "s-warning" : "";
   }
 
   // Fleet ------------------------------------------------------------------------------------------------------

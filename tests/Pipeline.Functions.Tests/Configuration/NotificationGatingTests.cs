@@ -51,7 +51,7 @@ public sealed class NotificationGatingTests : IDisposable
         async Task SendAsync(int seconds, string metric, double value)
         {
             var at = T0.AddSeconds(seconds);
-            await processor.ProcessAsync([new Telemetry("d1", at, new Dictionary<string, double> { [metric] = value }, null, new SourcePosition("0", ++sequence, at))], at);
+            await processor.ProcessAsync([new Pipeline.Core.Events.Telemetry("d1", at, new Dictionary<string, double> { [metric] = value }, null, new SourcePosition("0", ++sequence, at))], at);
         }
 
         await SendAsync(0, "temperature", 70);  // quiet
