@@ -1,4 +1,5 @@
 using System.Globalization;
+using System.Text.RegularExpressions;
 using Microsoft.Playwright;
 using Xunit.Abstractions;
 
@@ -43,15 +44,16 @@ public sealed class DemoAndScaleTests(ChromiumFixture chromium, ITestOutputHelpe
             "--out", dir.File("alerts.jsonl"), "--dead-letters", dir.File("dead.jsonl"));
         var warm = await chromium.Browser.NewPageAsync();
         await warm.GotoAsync(run.Address.AbsoluteUri);
-        // 10,000 simulated devices and chiller-18, which the sample rules' heartbeat expects and the fleet never sends as.
-        await Assertions.Expect(warm.Locator("#fleet-counts")).ToContainTextAsync("10001 devices", new() { Timeout = 60_000 });
+        // The 10,000 simulated devices, all ok; chiller-18, which the sample rules' heartbeat expects and the simulated
+        // fleet never sends as, joins the list as silent once a Sweep has run, so the total is 10,000 or 10,001.
+        await Assertions.Expect(warm.Locator("#fleet-counts")).ToContainTextAsync("10000 ok", new() { Timeout = 60_000 });
         await warm.CloseAsync();
 
         // A fresh page over the whole fleet, while the simulator keeps 5,000 events a second coming.
         var page = await chromium.Browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1400, Height = 900 } });
         await page.GotoAsync(run.Address.AbsoluteUri);
         await Assertions.Expect(page.Locator("#fleet-rows tr")).ToHaveCountAsync(100, s_wait);
-        await Assertions.Expect(page.Locator("#page-text")).ToHaveTextAsync("1–100 of 10001");
+        await Assertions.Expect(page.Locator("#page-text")).ToHaveTextAsync(new Regex("^1–100 of 1000[01]$"));
         var rendered = await page.EvaluateAsync<double>("() => performance.getEntriesByName('fleet-rendered')[0].startTime");
         var breakdown = await page.EvaluateAsync<string>("""
             () => {
@@ -67,7 +69,7 @@ public sealed class DemoAndScaleTests(ChromiumFixture chromium, ITestOutputHelpe
         var bytes = await page.EvaluateAsync<double>("() => performance.getEntriesByType('navigation').concat(performance.getEntriesByType('resource')).reduce((s, e) => s + e.encodedBodySize, 0)");
 
         await page.Locator("#next").ClickAsync();
-        await Assertions.Expect(page.Locator("#page-text")).ToHaveTextAsync("101–200 of 10001");
+        await Assertions.Expect(page.Locator("#page-text")).ToHaveTextAsync(new Regex("^101–200 of 1000[01]$"));
         var line = string.Create(CultureInfo.InvariantCulture, $"10000 devices: first fleet render {rendered:0} ms after navigation start ({breakdown}); page and API bytes {bytes:0}");
         output.WriteLine(line);
         File.WriteAllText(DashboardBrowserTests.Artifact("fleet-10000.txt"), line + "\n");
