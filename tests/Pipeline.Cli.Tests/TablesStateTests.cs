@@ -62,6 +62,19 @@ public sealed class TablesStateTests(AzuriteFixture azurite)
             "--rules", CliRunner.SampleRules);
 
         Assert.Equal(2, result.ExitCode);
-        Assert.StartsWith("pipeline: --state-table: 'no-dashes' must be 3 to 54 letters and digits, starting with a letter", result.Stderr, StringComparison.Ordinal);
+        Assert.StartsWith("pipeline: --state-table: 'no-dashes' must be 3 to 54 letters and digits, starting with a letter (NAMEpositions must fit Azure's 63)", result.Stderr, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData(54, "pipeline: --trace needs")] // 54 + "positions" = 63, Azure's longest: the name passes, the next check (--trace without an endpoint) stops the run
+    [InlineData(55, "pipeline: --state-table: ")] // 55 + 9 = 64: the positions table could not be created
+    public async Task The_table_name_leaves_room_for_the_positions_suffix(int length, string expectedError)
+    {
+        var name = "t" + new string('a', length - 1);
+        var result = await CliRunner.RunAsync("run", "--state", "tables", "--tables-connection", "UseDevelopmentStorage=true", "--state-table", name,
+            "--rules", CliRunner.SampleRules, "--trace");
+
+        Assert.Equal(2, result.ExitCode);
+        Assert.StartsWith(expectedError, result.Stderr, StringComparison.Ordinal);
     }
 }

@@ -28,7 +28,7 @@ internal static class RunCommand
         var state = CliOptions.Choices("--state", "Where per-key state lives", ["memory", "tables"], ["memory"], multiple: false);
         var tablesUri = CliOptions.Url("--tables-uri", "Table service URI for --state tables with Microsoft Entra sign-in, e.g. https://ACCOUNT.table.core.windows.net");
         var tablesConnection = CliOptions.Text("--tables-connection", "Connection string for --state tables on Azurite, e.g. UseDevelopmentStorage=true", "STRING");
-        var stateTable = CliOptions.Text("--state-table", "Table name for --state tables (default 'clistate'; its deadline index is NAMEdeadlines)", "NAME");
+        var stateTable = CliOptions.Text("--state-table", "Table name for --state tables (default 'clistate'; with --source hub the read positions go to NAMEpositions)", "NAME");
         var clientId = CliOptions.Text("--client-id", "Client id of a user-assigned managed identity for Azure sign-in (default: DefaultAzureCredential's choice)", "ID");
         var sinks = CliOptions.Choices("--sink", "Where alerts go", SinkKinds, ["console", "jsonl"]);
         var output = CliOptions.Text("--out", "Alert file of the jsonl sink, appended to (default alerts.jsonl)", "FILE");
@@ -84,8 +84,8 @@ internal static class RunCommand
             var table = o.State.Table = parse.GetValue(stateTable) ?? "clistate";
             if (!System.Text.RegularExpressions.Regex.IsMatch(table, "^[A-Za-z][A-Za-z0-9]{2,53}$"))
             {
-                // Azure table names: letters and digits, 3 to 63; the deadline index adds "deadlines" to this one.
-                throw new UserErrorException($"--state-table: '{table}' must be 3 to 54 letters and digits, starting with a letter");
+                // Azure table names: letters and digits, 3 to 63; the hub reader's positions table adds "positions" (9) to this one.
+                throw new UserErrorException($"--state-table: '{table}' must be 3 to 54 letters and digits, starting with a letter (NAMEpositions must fit Azure's 63)");
             }
 
             if (parse.GetValue(trace) && parse.GetValue(otlp) is null)
