@@ -30,6 +30,18 @@ public sealed class NotificationGate
 
     public IReadOnlyList<InhibitionRule> Inhibitions { get; }
 
+    /// <summary>How many transition decisions the gate holds, the measure of its memory.</summary>
+    public int Remembered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _decided.Count;
+            }
+        }
+    }
+
     /// <summary>Replaces the silences (after one is added, changed or removed).</summary>
     public void SetSilences(IReadOnlyList<Silence> silences)
     {
