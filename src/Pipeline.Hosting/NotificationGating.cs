@@ -8,11 +8,16 @@ namespace Pipeline.Hosting;
 /// so one added through the CLI or the Api applies at the next alert) and the rule file's inhibitions. Suppressed
 /// transitions are not delivered but are recorded in the alert history with <c>data.suppressedBy</c>.
 /// </summary>
-public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<InhibitionRule> inhibitions)
+public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<InhibitionRule> inhibitions, NotificationGateOptions gateOptions)
 {
+    public NotificationGating(ISilenceStore silences, IReadOnlyList<InhibitionRule> inhibitions)
+        : this(silences, inhibitions, new NotificationGateOptions())
+    {
+    }
+
     public ISilenceStore Silences { get; } = silences ?? throw new ArgumentNullException(nameof(silences));
 
-    public NotificationGate Gate { get; } = new([], inhibitions);
+    public NotificationGate Gate { get; } = new([], inhibitions, gateOptions);
 
     /// <summary>The sink behind the gate. Several wrapped sinks share one gate and so take the same decisions.</summary>
     public IAlertSink Wrap(IAlertSink inner) => new GatedAlertSink(this, new SuppressingAlertSink(inner, Gate), inner);

@@ -121,7 +121,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             silences = options.Rules.SilencesPath is { } silencesPath ? new JsonFileSilenceStore(silencesPath) : new MemorySilenceStore();
         }
 
-        var notifications = new NotificationGating(silences, Inhibitions(options.Rules.Path, rulesText));
+        var notifications = new NotificationGating(silences, Inhibitions(options.Rules.Path, rulesText), options.NotificationGate);
 
         // Alert history lives where state lives: the Api's alert list survives restarts exactly when state does.
         var components = new PipelineComponents

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.Options;
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.State;
 
 namespace Pipeline.Hosting;
@@ -11,6 +12,9 @@ namespace Pipeline.Hosting;
 /// </summary>
 public static class PipelineConfiguration
 {
+    // Each decision costs a few hundred bytes: ten million is already gigabytes.
+    private const int MaxGateDecisions = 10_000_000;
+
     /// <summary>The options the configuration describes; wrong values are reported by <see cref="Validate"/>.</summary>
     public static PipelineOptions Read(IConfiguration configuration)
     {
@@ -60,6 +64,18 @@ public static class PipelineConfiguration
         if (options.RetentionInterval < TimeSpan.FromMinutes(1))
         {
             errors.Add($"{Setting("Retention:Interval")} must be at least 1 minute (a duration like 01:00:00 for an hour), got {options.RetentionInterval}.");
+        }
+
+        foreach (var (key, value) in new[]
+        {
+            ("NotificationGate:MaxOpenDecisions", options.NotificationGate.MaxOpenDecisions),
+            ("NotificationGate:ClosedDecisionsKept", options.NotificationGate.ClosedDecisionsKept),
+        })
+        {
+            if (value is < 1 or > MaxGateDecisions)
+            {
+                errors.Add($"{Setting(key)} must be from 1 to {MaxGateDecisions}, got {value}.");
+            }
         }
 
         return errors;
@@ -167,6 +183,27 @@ public static class PipelineConfiguration
             DeadLetters = Duration("Retention:DeadLetters") ?? options.Retention.DeadLetters,
         };
         options.RetentionInterval = Duration("Retention:Interval") ?? options.RetentionInterval;
+        int? Count(string key)
+        {
+            if (Get(key) is not { } text)
+            {
+                return null;
+            }
+
+            if (int.TryParse(text, NumberStyles.Integer, CultureInfo.InvariantCulture, out var value))
+            {
+                return value;
+            }
+
+            options.Problems.Add($"{Setting(key)} must be a whole number, not '{text}'.");
+            return null;
+        }
+
+        options.NotificationGate = new NotificationGateOptions
+        {
+            MaxOpenDecisions = Count("NotificationGate:MaxOpenDecisions") ?? options.NotificationGate.MaxOpenDecisions,
+            ClosedDecisionsKept = Count("NotificationGate:ClosedDecisionsKept") ?? options.NotificationGate.ClosedDecisionsKept,
+        };
         options.ClientId = Get("ClientId") ?? (configuration["AZURE_CLIENT_ID"] is { Length: > 0 } id ? id : null);
     }
 

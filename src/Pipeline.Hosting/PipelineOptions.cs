@@ -1,3 +1,4 @@
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.State;
 using Pipeline.Local;
 
@@ -63,6 +64,9 @@ public sealed class PipelineOptions
 
     /// <summary>How often the Function App's Sweep applies <see cref="Retention"/> (<c>Pipeline:Retention:Interval</c>).</summary>
     public TimeSpan RetentionInterval { get; set; } = TimeSpan.FromHours(1);
+
+    /// <summary>What the notification gate remembers (section <c>Pipeline:NotificationGate</c>).</summary>
+    public NotificationGateOptions NotificationGate { get; set; } = new();
 
     /// <summary>Client id of the user-assigned managed identity (<c>AZURE_CLIENT_ID</c>).</summary>
     public string? ClientId { get; set; }

@@ -2,6 +2,7 @@ using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using Pipeline.Core.Alerts;
+using Pipeline.Core.Alerts.Silences;
 using Pipeline.Core.Rules;
 using Pipeline.Core.State;
 using Pipeline.Hosting;
@@ -103,6 +104,25 @@ public sealed class PipelineOptionsTests : IDisposable
         var ex = await Assert.ThrowsAsync<InvalidOperationException>(() => PipelineComponentsFactory.CreateAsync(settings, TimeProvider.System, CancellationToken.None));
 
         Assert.Equal(message, ex.Message);
+    }
+
+    [Theory]
+    [InlineData("Pipeline:NotificationGate:MaxOpenDecisions", "0", "Pipeline__NotificationGate__MaxOpenDecisions must be from 1 to 10000000, got 0.")]
+    [InlineData("Pipeline:NotificationGate:ClosedDecisionsKept", "20000000", "Pipeline__NotificationGate__ClosedDecisionsKept must be from 1 to 10000000, got 20000000.")]
+    [InlineData("Pipeline:NotificationGate:MaxOpenDecisions", "many", "Pipeline__NotificationGate__MaxOpenDecisions must be a whole number, not 'many'.")]
+    public void Notification_gate_bounds_out_of_range_are_named(string key, string value, string message)
+    {
+        var errors = PipelineConfiguration.Validate(Settings(("Pipeline:Alerts:Kind", "memory"), (key, value)));
+
+        Assert.Equal([message], errors);
+    }
+
+    [Fact]
+    public void The_notification_gate_bounds_are_read_with_the_default_for_the_one_not_set()
+    {
+        var settings = Settings(("Pipeline:NotificationGate:MaxOpenDecisions", "500"));
+
+        Assert.Equal(new NotificationGateOptions { MaxOpenDecisions = 500, ClosedDecisionsKept = 10_000 }, settings.NotificationGate);
     }
 
     [Fact]

@@ -12,23 +12,85 @@ public sealed record NotificationDecision(AlertEvent Alert, string? SuppressedBy
 /// saw, and nothing is sent as new when the silence ends. An episode that was notified has its later changes
 /// suppressed while a silence or inhibition holds, but its <c>Resolved</c> is always sent, so no one is left with an
 /// alert that looks stuck. Silences are judged at the transition's event time, so a replay decides the same way;
-/// a redelivered transition (same id) gets the decision it got the first time.
+/// a redelivered transition (same id) gets the decision it got the first time while the gate remembers it.
 /// </summary>
+/// <remarks>
+/// Memory is bounded: an open episode's decisions are kept until it resolves, then move to a queue of the last
+/// <see cref="NotificationGateOptions.ClosedDecisionsKept"/> closed decisions (for redelivery and for the history
+/// that asks after the sinks); beyond <see cref="NotificationGateOptions.MaxOpenDecisions"/> the least recently used
+/// open episode is forgotten. A forgotten transition is decided again as one of an episode the gate has not seen.
+/// </remarks>
 public sealed class NotificationGate
 {
     private readonly Lock _lock = new();
+    private readonly NotificationGateOptions _options;
     private readonly Dictionary<(string Rule, string Device), (Severity Severity, IReadOnlyDictionary<string, string> Labels)> _firing = [];
-    private readonly Dictionary<string, string?> _episodes = new(StringComparer.Ordinal);
+    private readonly Dictionary<string, OpenEpisode> _open = new(StringComparer.Ordinal);
+
+    // Open episodes, least recently used first: the one the cap forgets is at the front.
+    private readonly LinkedList<OpenEpisode> _recency = new();
     private readonly Dictionary<string, string?> _decided = new(StringComparer.Ordinal);
+    private readonly Queue<string> _closed = new();
     private IReadOnlyList<Silence> _silences;
+    private int _openDecisions;
+    private long _evicted;
 
     public NotificationGate(IReadOnlyList<Silence> silences, IReadOnlyList<InhibitionRule> inhibitions)
+        : this(silences, inhibitions, new NotificationGateOptions())
+    {
+    }
+
+    public NotificationGate(IReadOnlyList<Silence> silences, IReadOnlyList<InhibitionRule> inhibitions, NotificationGateOptions options)
     {
         _silences = silences ?? throw new ArgumentNullException(nameof(silences));
         Inhibitions = inhibitions ?? throw new ArgumentNullException(nameof(inhibitions));
+        ArgumentNullException.ThrowIfNull(options);
+        var errors = options.Validate();
+        if (errors.Count > 0)
+        {
+            throw new ArgumentException("Invalid notification gate options: " + string.Join(" ", errors), nameof(options));
+        }
+
+        _options = options;
     }
 
     public IReadOnlyList<InhibitionRule> Inhibitions { get; }
+
+    /// <summary>How many transition decisions the gate holds, the measure of its memory.</summary>
+    public int Remembered
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _decided.Count;
+            }
+        }
+    }
+
+    /// <summary>Episodes begun and not yet resolved that the gate remembers.</summary>
+    public int OpenEpisodes
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _open.Count;
+            }
+        }
+    }
+
+    /// <summary>Open episodes forgotten because <see cref="NotificationGateOptions.MaxOpenDecisions"/> was reached.</summary>
+    public long Evicted
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _evicted;
+            }
+        }
+    }
 
     /// <summary>Replaces the silences (after one is added, changed or removed).</summary>
     public void SetSilences(IReadOnlyList<Silence> silences)
@@ -52,7 +114,12 @@ public sealed class NotificationGate
                 if (!_decided.TryGetValue(alert.Id, out var reason))
                 {
                     reason = DecideNew(alert);
-                    _decided[alert.Id] = reason;
+                    Remember(alert, reason);
+                }
+                else if (alert.Kind == AlertTransitionKind.Resolved)
+                {
+                    // A redelivered batch may have reopened the episode through a forgotten earlier transition.
+                    Close(alert.Data.EpisodeId);
                 }
 
                 Track(alert);
@@ -63,7 +130,7 @@ public sealed class NotificationGate
         }
     }
 
-    /// <summary>The decision already taken for a transition id (false when it never passed the gate).</summary>
+    /// <summary>The decision already taken for a transition id (false when it never passed the gate or was forgotten).</summary>
     public bool TryGetDecision(string alertId, out string? suppressedBy)
     {
         lock (_lock)
@@ -75,19 +142,20 @@ public sealed class NotificationGate
     private string? DecideNew(AlertEvent alert)
     {
         var data = alert.Data;
-        if (!_episodes.ContainsKey(data.EpisodeId) && alert.Kind != AlertTransitionKind.Fired
+        if (!_open.ContainsKey(data.EpisodeId) && alert.Kind != AlertTransitionKind.Fired
             && _silences.FirstOrDefault(s => s.IsActiveAt(data.StartsAt) && s.Matches(data)) is { } atStart)
         {
-            // An episode this gate has not seen begin (a restart, another instance): a silence that covered its start
-            // hid its Fired, so it stays hidden; stored silences outlive their end by the purge delay for this.
-            _episodes[data.EpisodeId] = "episode began suppressed: silence " + atStart.Id;
+            // An episode this gate has not seen begin (a restart, another instance, a forgotten one): a silence that
+            // covered its start hid its Fired, so it stays hidden; stored silences outlive their end by the purge
+            // delay for this.
+            Open(data.EpisodeId, "episode began suppressed: silence " + atStart.Id);
         }
 
-        if (_episodes.TryGetValue(data.EpisodeId, out var episodeReason))
+        if (_open.TryGetValue(data.EpisodeId, out var episode))
         {
-            if (episodeReason is not null)
+            if (episode.Reason is not null)
             {
-                return episodeReason;
+                return episode.Reason;
             }
 
             if (alert.Kind == AlertTransitionKind.Resolved)
@@ -99,8 +167,82 @@ public sealed class NotificationGate
         }
 
         var reason = CurrentReason(alert);
-        _episodes[data.EpisodeId] = reason is null ? null : "episode began suppressed: " + reason;
+        Open(data.EpisodeId, reason is null ? null : "episode began suppressed: " + reason);
         return reason;
+    }
+
+    private void Open(string episodeId, string? reason)
+    {
+        var episode = new OpenEpisode(episodeId, reason);
+        episode.Node = _recency.AddLast(episode);
+        _open[episodeId] = episode;
+    }
+
+    private void Remember(AlertEvent alert, string? reason)
+    {
+        _decided[alert.Id] = reason;
+        if (alert.Kind == AlertTransitionKind.Resolved)
+        {
+            // The episode is over: its decisions are needed only for a redelivery, so they join the bounded queue.
+            Close(alert.Data.EpisodeId);
+            KeepClosed(alert.Id);
+            return;
+        }
+
+        var episode = _open[alert.Data.EpisodeId];
+        episode.Ids.Enqueue(alert.Id);
+        _openDecisions++;
+        _recency.Remove(episode.Node!);
+        _recency.AddLast(episode.Node!);
+        while (_openDecisions > _options.MaxOpenDecisions)
+        {
+            var oldest = _recency.First!.Value;
+            if (ReferenceEquals(oldest, episode))
+            {
+                // This episode alone holds the cap: its oldest transitions are forgotten, its fate is kept.
+                _decided.Remove(episode.Ids.Dequeue());
+                _openDecisions--;
+                continue;
+            }
+
+            Forget(oldest);
+            _evicted++;
+        }
+    }
+
+    private void Close(string episodeId)
+    {
+        if (!_open.Remove(episodeId, out var episode))
+        {
+            return;
+        }
+
+        _recency.Remove(episode.Node!);
+        _openDecisions -= episode.Ids.Count;
+        foreach (var id in episode.Ids)
+        {
+            KeepClosed(id);
+        }
+    }
+
+    private void KeepClosed(string alertId)
+    {
+        _closed.Enqueue(alertId);
+        while (_closed.Count > _options.ClosedDecisionsKept)
+        {
+            _decided.Remove(_closed.Dequeue());
+        }
+    }
+
+    private void Forget(OpenEpisode episode)
+    {
+        _open.Remove(episode.EpisodeId);
+        _recency.Remove(episode.Node!);
+        _openDecisions -= episode.Ids.Count;
+        foreach (var id in episode.Ids)
+        {
+            _decided.Remove(id);
+        }
     }
 
     private string? CurrentReason(AlertEvent alert)
@@ -149,5 +291,17 @@ public sealed class NotificationGate
         {
             _firing[key] = (alert.Data.Severity, alert.Data.Labels);
         }
+    }
+
+    private sealed class OpenEpisode(string episodeId, string? reason)
+    {
+        public string EpisodeId { get; } = episodeId;
+
+        /// <summary>Set when the episode began suppressed: every later transition is suppressed with it.</summary>
+        public string? Reason { get; } = reason;
+
+        public Queue<string> Ids { get; } = new();
+
+        public LinkedListNode<OpenEpisode>? Node { get; set; }
     }
 }
