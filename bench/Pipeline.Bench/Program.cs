@@ -7,6 +7,7 @@ namespace Pipeline.Bench;
 /// <c>storage --devices N [--json FILE]</c>: Table storage transactions per event against Azurite.
 /// <c>livefeed [--devices N] [--json FILE]</c>: processor throughput with and without a live-feed subscriber.
 /// <c>soak [--seconds 120] [--json FILE]</c>: the CLI's run with HTTP ingest under load; flat memory, every record accounted for.
+/// <c>fleet [--devices N] [--rounds N] [--requests N]</c>: the Api's answer to the fleet view's first page, cold and warm.
 /// <c>instrumentation [KEYS] [WARMUP] [ROUNDS]</c>: the processor with its telemetry off, metrics collected, and spans too.
 /// <c>check [KEYS] [ROUNDS]</c>: only the engine-vs-Rx alert comparison.
 /// <c>run apply|decode|latency|breakdown|rx KEYS WARMUP ROUNDS</c>: one measurement (for profiling with perf or callgrind).
@@ -27,6 +28,8 @@ internal static class Program
                 return await LiveFeedBench.RunAsync(args[1..]).ConfigureAwait(false);
             case "soak":
                 return await SoakBench.RunAsync(args[1..]).ConfigureAwait(false);
+            case "fleet":
+                return await FleetBench.RunAsync(args[1..]).ConfigureAwait(false);
             case "instrumentation":
                 return await InstrumentationCost.RunAsync(args[1..]).ConfigureAwait(false);
             case "check":

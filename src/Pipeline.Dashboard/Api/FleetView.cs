@@ -38,16 +38,25 @@ internal static class FleetView
             }
         }
 
-        var byStatus = new Dictionary<string, int>(StringComparer.Ordinal) { ["firing"] = 0, ["pending"] = 0, ["silent"] = 0, ["ok"] = 0 };
-        var labelValues = FilterLabels.ToDictionary(l => l, _ => new SortedSet<string>(StringComparer.Ordinal), StringComparer.Ordinal);
-        var rows = new List<DeviceSummary>(devices.Count);
-        foreach (var d in devices)
+        // Counted per status index (DeviceStatus values 0..3), so no status name is formatted per device.
+        Span<int> counts = stackalloc int[4];
+        var labelValues = new SortedSet<string>[FilterLabels.Length];
+        for (var i = 0; i < labelValues.Length; i++)
         {
-            foreach (var label in FilterLabels)
+            labelValues[i] = new SortedSet<string>(StringComparer.Ordinal);
+        }
+
+        // Only the matching rows' sort keys are collected; a DeviceSummary is built for the page alone.
+        var rows = new Row[devices.Count];
+        var matched = 0;
+        for (var index = 0; index < devices.Count; index++)
+        {
+            var d = devices[index];
+            for (var i = 0; i < FilterLabels.Length; i++)
             {
-                if (d.Labels.TryGetValue(label, out var v) && labelValues[label].Count < MaxLabelValues)
+                if (labelValues[i].Count < MaxLabelValues && d.Labels.TryGetValue(FilterLabels[i], out var v))
                 {
-                    labelValues[label].Add(v);
+                    labelValues[i].Add(v);
                 }
             }
 
@@ -71,7 +80,7 @@ internal static class FleetView
                 status = d.LastEventTime is not { } last || newest - last > silentAfter ? DeviceStatus.Silent : DeviceStatus.Ok;
             }
 
-            byStatus[status.ToString().ToLowerInvariant()]++;
+            counts[(int)status]++;
             if ((query.Status is { } s && s != status)
                 || (query.Site is { } site && (!d.Labels.TryGetValue("site", out var ds) || ds != site))
                 || (query.DeviceType is { } type && (!d.Labels.TryGetValue("deviceType", out var dt) || dt != type))
@@ -80,22 +89,96 @@ internal static class FleetView
                 continue;
             }
 
-            rows.Add(new DeviceSummary(d.Key, status, severity, count, d.LastEventTime, d.Labels));
+            rows[matched++] = new Row(d.Key, index, status, severity, count);
         }
 
-        // Trouble on top: firing by worst severity, then pending, silent, ok; then by id for a stable order.
-        rows.Sort(static (a, b) =>
+        var page = Page(rows.AsSpan(0, matched), query.Offset, query.Limit, devices);
+        var byStatus = new Dictionary<string, int>(StringComparer.Ordinal)
         {
-            var c = b.Status.CompareTo(a.Status);
-            if (c == 0)
+            ["firing"] = counts[(int)DeviceStatus.Firing],
+            ["pending"] = counts[(int)DeviceStatus.Pending],
+            ["silent"] = counts[(int)DeviceStatus.Silent],
+            ["ok"] = counts[(int)DeviceStatus.Ok],
+        };
+        var values = new Dictionary<string, IReadOnlyList<string>>(FilterLabels.Length, StringComparer.Ordinal);
+        for (var i = 0; i < FilterLabels.Length; i++)
+        {
+            values[FilterLabels[i]] = [.. labelValues[i]];
+        }
+
+        return new DeviceListResponse(devices.Count, matched, query.Offset, page, byStatus, values);
+    }
+
+    /// <summary>
+    /// The rows <c>[offset, offset + limit)</c> in fleet order. A page near the top (the first render) keeps only the
+    /// best <c>offset + limit</c> rows in a bounded heap instead of sorting every matching device.
+    /// </summary>
+    private static List<DeviceSummary> Page(Span<Row> rows, int offset, int limit, IReadOnlyList<DeviceActivity> devices)
+    {
+        var page = new List<DeviceSummary>(Math.Max(0, Math.Min(limit, rows.Length - offset)));
+        if (offset >= rows.Length)
+        {
+            return page;
+        }
+
+        var end = (int)Math.Min((long)offset + limit, rows.Length);
+        Span<Row> top;
+        if (end * 4L < rows.Length)
+        {
+            // The heap's minimum is the row that sorts last, so it is the one a better row replaces.
+            var heap = new PriorityQueue<Row, Row>(end, ReverseOrder.Instance);
+            foreach (var row in rows)
             {
-                c = (b.Severity ?? Severity.Info).CompareTo(a.Severity ?? Severity.Info);
+                if (heap.Count < end)
+                {
+                    heap.Enqueue(row, row);
+                }
+                else if (Compare(row, heap.Peek()) < 0)
+                {
+                    heap.DequeueEnqueue(row, row);
+                }
             }
 
-            return c != 0 ? c : string.CompareOrdinal(a.Id, b.Id);
-        });
-        var page = rows.Skip(query.Offset).Take(query.Limit).ToList();
-        return new DeviceListResponse(devices.Count, rows.Count, query.Offset, page, byStatus,
-            labelValues.ToDictionary(p => p.Key, p => (IReadOnlyList<string>)[.. p.Value], StringComparer.Ordinal));
+            top = new Row[heap.Count];
+            for (var i = top.Length - 1; i >= 0; i--)
+            {
+                top[i] = heap.Dequeue();
+            }
+        }
+        else
+        {
+            rows.Sort(Compare);
+            top = rows[..end];
+        }
+
+        for (var i = offset; i < end; i++)
+        {
+            var r = top[i];
+            var d = devices[r.Index];
+            page.Add(new DeviceSummary(d.Key, r.Status, r.Severity, r.Firing, d.LastEventTime, d.Labels));
+        }
+
+        return page;
+    }
+
+    // Trouble on top: firing by worst severity, then pending, silent, ok; then by id for a stable order.
+    private static int Compare(Row a, Row b)
+    {
+        var c = b.Status.CompareTo(a.Status);
+        if (c == 0)
+        {
+            c = (b.Severity ?? Severity.Info).CompareTo(a.Severity ?? Severity.Info);
+        }
+
+        return c != 0 ? c : string.CompareOrdinal(a.Key, b.Key);
+    }
+
+    private readonly record struct Row(string Key, int Index, DeviceStatus Status, Severity? Severity, int Firing);
+
+    private sealed class ReverseOrder : IComparer<Row>
+    {
+        public static readonly ReverseOrder Instance = new();
+
+        public int Compare(Row x, Row y) => FleetView.Compare(y, x);
     }
 }
