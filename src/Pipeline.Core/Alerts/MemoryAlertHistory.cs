@@ -2,10 +2,17 @@ namespace Pipeline.Core.Alerts;
 
 /// <summary>
 /// Thread-safe in-memory <see cref="IAlertHistory"/>. Keeps every transition (by id) and, per episode, the transition with
-/// the highest sequence, so transitions recorded out of order still leave the right episode state.
+/// the highest sequence, so transitions recorded out of order still leave the right episode state. With a bound
+/// (<c>maxTransitions</c>) the oldest transitions leave first, and with them the records of episodes they closed; a
+/// firing episode's latest transition stays in the firing list until the episode closes.
 /// </summary>
-public sealed class MemoryAlertHistory : IAlertHistory
+/// <param name="maxTransitions">Transitions kept at most; null keeps them until <see cref="PurgeAsync"/> removes them.</param>
+public sealed class MemoryAlertHistory(int? maxTransitions = null) : IAlertHistory
 {
+    private readonly int? _max = maxTransitions is { } max
+        ? max >= 1 ? max : throw new ArgumentOutOfRangeException(nameof(maxTransitions), max, "at least 1 transition")
+        : null;
+
     private readonly Lock _lock = new();
     private readonly Dictionary<string, AlertEvent> _byId = new(StringComparer.Ordinal);
     private readonly SortedSet<AlertEvent> _all = new(AlertEpisodes.NewestFirst);
@@ -56,6 +63,8 @@ public sealed class MemoryAlertHistory : IAlertHistory
                     _firing.Add(alert);
                 }
             }
+
+            DropOldestOverBound();
         }
 
         return Task.CompletedTask;
@@ -108,6 +117,22 @@ public sealed class MemoryAlertHistory : IAlertHistory
             }
 
             return Task.FromResult(old.Count + closed.Count);
+        }
+    }
+
+    private void DropOldestOverBound()
+    {
+        while (_max is { } max && _byId.Count > max)
+        {
+            // Newest first, so the oldest transition is the set's last.
+            var oldest = _all.Max!;
+            _all.Remove(oldest);
+            _byId.Remove(oldest.Id);
+            var episode = oldest.Data.EpisodeId;
+            if (AlertEpisodes.Closes(oldest) && _latestByEpisode.TryGetValue(episode, out var latest) && ReferenceEquals(latest, oldest))
+            {
+                _latestByEpisode.Remove(episode);
+            }
         }
     }
 }

@@ -21,7 +21,8 @@ public sealed class ProcessorApiSource(RuleSet rules, Func<DateTimeOffset> now, 
 {
     public MemoryMetricHistory History { get; } = new();
 
-    public MemoryAlertHistory Alerts { get; } = new();
+    /// <summary>The run's recent transitions (the Api's alert list), the newest 100,000: an endless run keeps flat memory.</summary>
+    public MemoryAlertHistory Alerts { get; } = new(maxTransitions: 100_000);
 
     public LiveFeed Feed { get; } = new(time);
 
