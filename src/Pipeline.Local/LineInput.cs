@@ -61,6 +61,28 @@ public static class LineInput
         await SubmitAsync(source, batch, ingress, now(), cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Replays a recording as fast as it can be read, driven by the events' own time (Core's <see cref="EventTimeReplay"/>:
+    /// the end of the stream is not time passing). <paramref name="progress"/> hears the bytes read after each batch.
+    /// </summary>
+    public static async Task ReplayAsync(string source, Stream stream, PartitionedProcessor ingress, Func<DateTimeOffset> beforeStreamTime, Action<long>? progress,
+        CancellationToken cancellationToken)
+    {
+        var reader = new LineReader(stream);
+        var replay = new EventTimeReplay(ingress, source, beforeStreamTime) { Flushed = progress is null ? null : () => progress(reader.Position) };
+        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
+        {
+            if (!IsBlank(line))
+            {
+                var (decoded, rejected) = Decode(ingress, [line]);
+                await replay.AddAsync(decoded, rejected, cancellationToken).ConfigureAwait(false);
+            }
+        }
+
+        // The end of the stream: process what is left at the stream's own time, and no further.
+        await replay.FlushAsync(cancellationToken).ConfigureAwait(false);
+    }
+
     private static async Task SubmitAsync(string source, List<Line> batch, PartitionedProcessor ingress, DateTimeOffset now, CancellationToken cancellationToken)
     {
         if (batch.Count == 0)

@@ -18,6 +18,29 @@ public static class RecordingReplay
     private static readonly TimeSpan BatchSpan = TimeSpan.FromSeconds(1);
     private const int MaxBatch = 4096;
 
+    /// <summary>The non-blank lines of a recording's bytes, in file order, so several replays read the same bytes.</summary>
+    public static List<ReadOnlyMemory<byte>> Records(byte[] recording)
+    {
+        ArgumentNullException.ThrowIfNull(recording);
+        var records = new List<ReadOnlyMemory<byte>>();
+        var start = 0;
+        for (var i = 0; i <= recording.Length; i++)
+        {
+            if (i == recording.Length || recording[i] == (byte)'\n')
+            {
+                var line = new ReadOnlyMemory<byte>(recording, start, i - start);
+                if (!line.Span.Trim(" \t\r"u8).IsEmpty)
+                {
+                    records.Add(line);
+                }
+
+                start = i + 1;
+            }
+        }
+
+        return records;
+    }
+
     /// <param name="records">The recording's non-blank lines, in file order.</param>
     /// <param name="firstRejectTime">Stamp of records rejected before any event time is known (the caller's clock).</param>
     public static async Task<ReplayOutcome> RunAsync(RuleSet rules, IEnumerable<ReadOnlyMemory<byte>> records, DateTimeOffset firstRejectTime,

@@ -5,6 +5,18 @@ namespace Pipeline.Core.Rules.Diff;
 /// <summary>The <c>--json</c> shape of <c>pipeline rules diff</c>, documented in docs/rules-as-code.md.</summary>
 public static class RuleDiffReport
 {
+    /// <summary>The report as one indented JSON document.</summary>
+    public static string ToJson(string oldRules, string newRules, string recording, IReadOnlyList<EpisodeDifference> differences)
+    {
+        var buffer = new System.Buffers.ArrayBufferWriter<byte>();
+        using (var writer = new Utf8JsonWriter(buffer, new JsonWriterOptions { Indented = true, Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping }))
+        {
+            WriteJson(writer, oldRules, newRules, recording, differences);
+        }
+
+        return System.Text.Encoding.UTF8.GetString(buffer.WrittenSpan);
+    }
+
     public static void WriteJson(Utf8JsonWriter writer, string oldRules, string newRules, string recording, IReadOnlyList<EpisodeDifference> differences)
     {
         ArgumentNullException.ThrowIfNull(writer);
