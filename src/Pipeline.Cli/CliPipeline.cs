@@ -3,17 +3,27 @@ using Pipeline.Hosting;
 
 namespace Pipeline.Cli;
 
+/// <summary>What <c>run</c>, <c>demo</c> and <c>replay</c> share: the rule file, the ports' options, the partitions.</summary>
+internal class LocalRunSettings
+{
+    public string? Rules { get; set; }
+
+    /// <summary>The options every command starts from; the command's flags set the rest.</summary>
+    public PipelineOptions Pipeline { get; } = CliPipeline.Options();
+
+    public int Partitions { get; set; } = 1;
+}
+
 /// <summary>
-/// The commands' side of a local run: <see cref="PipelineOptions"/> with the CLI's defaults, and the ports' failures
-/// told in the flags' terms. The run itself is Pipeline.Hosting's <see cref="LocalPipeline"/>.
+/// The commands' side of a local run: <see cref="PipelineOptions"/> with the CLI's defaults, the flags every local run
+/// has, and the ports' failures told in the flags' terms. The run itself is Pipeline.Hosting's <see cref="LocalPipeline"/>.
 /// </summary>
 internal static class CliPipeline
 {
-    /// <summary>The options every command starts from; the command's flags set the rest.</summary>
-    public static PipelineOptions Options(string rulesPath, string environment)
+    public static PipelineOptions Options()
     {
-        var o = new PipelineOptions { Environment = environment };
-        o.Rules.Path = rulesPath;
+        var o = new PipelineOptions();
+        o.Rules.Path = string.Empty;
         o.State.History = false; // the CLI has no alert list to serve
         o.State.Table = "clistate";
 
@@ -24,6 +34,19 @@ internal static class CliPipeline
         o.DeadLetters.Kind = DeadLetterKind.Memory;
         return o;
     }
+
+    /// <summary>The flags of every local run; <paramref name="outHelp"/> says whether the alert file is appended to or overwritten.</summary>
+    public static FlagTable<T> LocalRunFlags<T>(this FlagTable<T> flags, string outHelp)
+        where T : LocalRunSettings, new() => flags
+        .Text("--rules", $"Rule file, YAML or JSON (default {RulesFile.DefaultPath}, else the copy shipped with the program)", "FILE", (s, v) => s.Rules = v)
+        .Text("--out", outHelp + " (default alerts.jsonl)", "FILE", (s, v) => s.Pipeline.Alerts.Path = v)
+        .Int("--partitions", "Virtual partitions (one processor each, keys routed by hash; default 1)", 1, 256, (s, v) => s.Partitions = v);
+
+    /// <summary>The flags of the runs that read input, which can be rejected.</summary>
+    public static FlagTable<T> InputFlags<T>(this FlagTable<T> flags)
+        where T : LocalRunSettings, new() => flags
+        .Text("--dead-letters", "JSON Lines file that keeps rejected input (default dead-letters.jsonl)", "FILE", (s, v) => s.Pipeline.DeadLetters.Path = v)
+        .Text("--environment", "Environment name in alert sources /pipeline/{environment}/rules/{ruleId} (default local)", "NAME", (s, v) => s.Pipeline.Environment = v);
 
     public static async Task<LocalPipeline> CreateAsync(RuleSet rules, PipelineOptions options, LocalRunOptions run, CliIo io,
         CancellationToken cancellationToken)

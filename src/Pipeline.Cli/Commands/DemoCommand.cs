@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
@@ -18,70 +17,72 @@ internal static class DemoCommand
 {
     public static readonly DateTimeOffset DefaultStart = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    public static Command Create(CliIo io)
+    private sealed class Settings : LocalRunSettings, IFleetSettings
     {
-        var rules = CliOptions.Text("--rules", $"Rule file (default {RulesFile.DefaultPath}, else the copy shipped with the program)", "FILE");
-        var duration = CliOptions.Duration("--duration", "Simulated time to run (default 60m: every injected fault once)");
-        var devices = CliOptions.Int("--devices", "Simulated fleet size", 24, 1, 100_000);
-        var seed = CliOptions.Int("--seed", "Seed of the simulated fleet", 42, int.MinValue, int.MaxValue);
-        var output = CliOptions.Text("--out", "Alert file, overwritten (default alerts.jsonl)", "FILE");
-        var partitions = CliOptions.Int("--partitions", "Virtual partitions", 1, 1, 256);
-        var start = CliOptions.Time("--start", "Simulated start time (default 2026-01-01T00:00:00Z)");
-        var serve = new Option<bool>("--serve") { Description = "After the demo, keep serving the dashboard at http://127.0.0.1:PORT/ until Ctrl+C" };
-        var httpPort = CliOptions.Int("--http-port", "Port on 127.0.0.1 of the dashboard for --serve; 0 picks a free one", 5080, 0, 65535);
-        var command = new Command("demo", "Fast-forward a simulated fleet with injected faults through the rules: alert timeline and summary, in seconds");
-        foreach (var option in new Option[] { rules, duration, devices, seed, output, partitions, start, serve, httpPort })
-        {
-            command.Options.Add(option);
-        }
+        public TimeSpan Duration { get; set; } = TimeSpan.FromMinutes(60);
 
-        command.SetAction((parse, ct) =>
+        public int Devices { get; set; } = 24;
+
+        public int Seed { get; set; } = 42;
+
+        public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+        public DateTimeOffset Start { get; set; } = DefaultStart;
+
+        public bool Serve { get; set; }
+
+        public int HttpPort { get; set; } = 5080;
+    }
+
+    public static Command Create(CliIo io) => new FlagTable<Settings>()
+        .LocalRunFlags("Alert file, overwritten")
+        .Duration("--duration", "Simulated time to run (default 60m: every injected fault once)", (s, v) => s.Duration = v)
+        .Fleet(interval: false)
+        .Time("--start", "Simulated start time (default 2026-01-01T00:00:00Z)", (s, v) => s.Start = v)
+        .Switch("--serve", "After the demo, keep serving the dashboard at http://127.0.0.1:PORT/ until Ctrl+C", (s, v) => s.Serve = v)
+        .Int("--http-port", "Port on 127.0.0.1 of the dashboard for --serve; 0 picks a free one (default 5080)", 0, 65535, (s, v) => s.HttpPort = v)
+        .Command("demo", "Fast-forward a simulated fleet with injected faults through the rules: alert timeline and summary, in seconds", (s, ct) =>
         {
-            var length = parse.GetValue(duration) ?? TimeSpan.FromMinutes(60);
-            if (length <= TimeSpan.Zero)
+            if (s.Duration <= TimeSpan.Zero)
             {
                 throw new UserErrorException("--duration must be longer than 0s");
             }
 
-            return ExecuteAsync(io, parse.GetValue(rules), length, parse.GetValue(devices), parse.GetValue(seed),
-                parse.GetValue(output) ?? "alerts.jsonl", parse.GetValue(partitions), parse.GetValue(start) ?? DefaultStart, ct,
-                parse.GetValue(serve) ? parse.GetValue(httpPort) : null);
+            return ExecuteAsync(io, s, ct);
         });
-        return command;
-    }
 
-    private static async Task<int> ExecuteAsync(CliIo io, string? rulesFile, TimeSpan duration, int devices, int seed, string output,
-        int partitions, DateTimeOffset start, CancellationToken cancellationToken, int? servePort = null)
+    private static async Task<int> ExecuteAsync(CliIo io, Settings s, CancellationToken cancellationToken)
     {
-        var (rules, rulesPath) = RulesFile.Load(rulesFile);
+        var (rules, rulesPath) = RulesFile.Load(s.Rules);
+        var (start, duration) = (s.Start, s.Duration);
         var stopwatch = Stopwatch.StartNew();
-        var simulator = new FleetSimulator(new FleetOptions { Start = start, Devices = devices, Seed = seed, Duration = duration });
+        var simulator = new FleetSimulator(new FleetOptions { Start = start, Devices = s.Devices, Seed = s.Seed, Duration = duration });
         var o = io.Stdout;
-        o.WriteLine(Invariant($"pipeline demo: {devices} simulated devices, {DurationText.Format(duration)} from {start:yyyy-MM-dd HH:mm:ss}Z (seed {seed}), fast-forwarded"));
-        o.WriteLine(Invariant($"rules: {rules.Rules.Count} from {rulesPath} (version {rules.Version})"));
+        o.WriteLine(Text.Invariant($"pipeline demo: {s.Devices} simulated devices, {DurationText.Format(duration)} from {start:yyyy-MM-dd HH:mm:ss}Z (seed {s.Seed}), fast-forwarded"));
+        o.WriteLine("rules: " + Text.Rules(rules, rulesPath));
         o.WriteLine();
         o.WriteLine("Injected faults:");
         foreach (var fault in simulator.Faults.Where(f => f.Window.Start < start + duration))
         {
-            o.WriteLine(Invariant($"  {fault.Window.Start:HH:mm:ss}-{fault.Window.End:HH:mm:ss}  {fault.Kind,-15} {fault.Description}"));
+            o.WriteLine(Text.Invariant($"  {fault.Window.Start:HH:mm:ss}-{fault.Window.End:HH:mm:ss}  {fault.Kind,-15} {fault.Description}"));
         }
 
         o.WriteLine();
         o.WriteLine("Alert timeline (simulated time):");
 
         // Partitions run one after another so the order of alerts in the file is the same every time.
-        var options = CliPipeline.Options(rulesPath, "local");
+        var options = s.Pipeline;
+        options.Rules.Path = rulesPath;
         options.Alerts.Kinds.Add(AlertSinkKind.Jsonl);
-        options.Alerts.Path = output;
         options.Alerts.Append = false;
         RunTotals totals;
         List<AlertEvent> delivered;
         long pending;
         var clock = new VirtualClock(start);
-        var dashboard = servePort is null ? null : new Dashboard.Api.ProcessorApiSource(rules, () => clock.Now, io.Context.Time);
+        var dashboard = s.Serve ? new Dashboard.Api.ProcessorApiSource(rules, () => clock.Now, io.Context.Time) : null;
         var run = new LocalRunOptions
         {
-            Partitions = partitions,
+            Partitions = s.Partitions,
             Front = new ConsoleAlertSink(io.Stdout, io.Color),
             History = dashboard?.History,
             Delivered = dashboard is null ? null : dashboard.OnDelivered,
@@ -99,7 +100,7 @@ internal static class DemoCommand
             {
                 dashboard.Ingress = pipeline.Ingress;
                 dashboard.Silences = pipeline.Silences;
-                await ServeAsync(io, pipeline.Ingress, clock, dashboard, servePort!.Value, cancellationToken).ConfigureAwait(false);
+                await ServeAsync(io, pipeline.Ingress, clock, dashboard, s.HttpPort, cancellationToken).ConfigureAwait(false);
             }
         }
 
@@ -111,7 +112,7 @@ internal static class DemoCommand
         WriteRuleTable(o, rules, delivered);
         Summary.Write(o, totals, stopwatch.Elapsed, pending, stateIsDurable: false, deadLetterPath: null);
         o.WriteLine();
-        o.WriteLine(Invariant($"{delivered.Count} alert CloudEvents written to {output}. {DurationText.Format(duration)} of simulated time took {stopwatch.Elapsed.TotalSeconds:0.0} s."));
+        o.WriteLine(Summary.Written(delivered.Count, options.Alerts.Path) + Text.Invariant($" {DurationText.Format(duration)} of simulated time took {stopwatch.Elapsed.TotalSeconds:0.0} s."));
         return 0;
     }
 
@@ -120,7 +121,7 @@ internal static class DemoCommand
     {
         await using var server = await LocalServer.StartAsync(ingress, clock, port, 0, ingest: false, dashboard, cancellationToken).ConfigureAwait(false);
         io.Stdout.WriteLine();
-        io.Stdout.WriteLine($"dashboard: {server.Address.AbsoluteUri.TrimEnd('/')}/ (Ctrl+C to stop)");
+        io.Stdout.WriteLine($"dashboard: {Text.Dashboard(server.Address)} (Ctrl+C to stop)");
         io.Context.HttpListening?.Invoke(server.Address);
         await Task.Delay(Timeout.Infinite, cancellationToken).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
     }
@@ -129,17 +130,15 @@ internal static class DemoCommand
     {
         o.WriteLine();
         o.WriteLine("Alerts by rule:");
-        o.WriteLine(Invariant($"  {"rule",-20} {"fired",5} {"resolved",8} {"other",5}  devices"));
+        o.WriteLine(Text.Invariant($"  {"rule",-20} {"fired",5} {"resolved",8} {"other",5}  devices"));
         foreach (var rule in rules.Rules)
         {
             var own = alerts.Where(a => a.Data.RuleId == rule.Id).ToList();
             var fired = own.Count(a => a.Kind == AlertTransitionKind.Fired);
             var resolved = own.Count(a => a.Kind == AlertTransitionKind.Resolved);
             var keys = own.Select(a => a.Data.Key).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal).ToList();
-            var devices = keys.Count == 0 ? "-" : keys.Count <= 4 ? string.Join(", ", keys) : string.Join(", ", keys.Take(4)) + Invariant($" and {keys.Count - 4} more");
-            o.WriteLine(Invariant($"  {rule.Id,-20} {fired,5} {resolved,8} {own.Count - fired - resolved,5}  {devices}"));
+            var devices = keys.Count == 0 ? "-" : keys.Count <= 4 ? string.Join(", ", keys) : string.Join(", ", keys.Take(4)) + Text.Invariant($" and {keys.Count - 4} more");
+            o.WriteLine(Text.Invariant($"  {rule.Id,-20} {fired,5} {resolved,8} {own.Count - fired - resolved,5}  {devices}"));
         }
     }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

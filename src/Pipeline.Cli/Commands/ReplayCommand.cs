@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Globalization;
 using Pipeline.Core.Processing;
 using Pipeline.Hosting;
 using Pipeline.Local;
@@ -13,69 +12,46 @@ namespace Pipeline.Cli;
 /// </summary>
 internal static class ReplayCommand
 {
-    public static Command Create(CliIo io)
+    private sealed class Settings : LocalRunSettings
     {
-        var file = new Argument<string>("FILE") { Description = "Recorded telemetry, one JSON object per line" };
-        var rules = CliOptions.Text("--rules", $"Rule file (default {RulesFile.DefaultPath}, else the copy shipped with the program)", "FILE");
-        var output = CliOptions.Text("--out", "Alert file, overwritten (default alerts.jsonl)", "FILE");
-        var deadLetters = CliOptions.Text("--dead-letters", "JSON Lines file that keeps rejected lines (default dead-letters.jsonl)", "FILE");
-        var partitions = CliOptions.Int("--partitions", "Virtual partitions", 1, 1, 256);
-        var environment = CliOptions.Text("--environment", "Environment name in alert sources (default local)", "NAME");
-        var print = new Option<bool>("--print") { Description = "Also print each alert on the console" };
-        var command = new Command("replay", "Run the rules over a recorded telemetry file as fast as possible, driven by the events' own time");
-        command.Arguments.Add(file);
-        foreach (var option in new Option[] { rules, output, deadLetters, partitions, environment, print })
+        public Settings()
         {
-            command.Options.Add(option);
+            Pipeline.Alerts.Kinds.Add(AlertSinkKind.Jsonl);
+            Pipeline.Alerts.Append = false;
+            Pipeline.DeadLetters.Kind = DeadLetterKind.Jsonl;
         }
 
-        command.SetAction((parse, ct) => ExecuteAsync(io, parse.GetValue(file)!, parse.GetValue(rules), parse.GetValue(output) ?? "alerts.jsonl",
-            parse.GetValue(deadLetters) ?? "dead-letters.jsonl", parse.GetValue(partitions), parse.GetValue(environment) ?? "local", parse.GetValue(print), ct));
-        return command;
+        public string File { get; set; } = string.Empty;
+
+        public bool Print { get; set; }
     }
 
-    private static async Task<int> ExecuteAsync(CliIo io, string path, string? rulesFile, string output, string deadLetterPath, int partitions,
-        string environment, bool print, CancellationToken cancellationToken)
+    public static Command Create(CliIo io) => new FlagTable<Settings>()
+        .Argument("FILE", "Recorded telemetry, one JSON object per line", (s, v) => s.File = v)
+        .LocalRunFlags("Alert file, overwritten")
+        .InputFlags()
+        .Switch("--print", "Also print each alert on the console", (s, v) => s.Print = v)
+        .Command("replay", "Run the rules over a recorded telemetry file as fast as possible, driven by the events' own time", (s, ct) => ExecuteAsync(io, s, ct));
+
+    private static async Task<int> ExecuteAsync(CliIo io, Settings s, CancellationToken cancellationToken)
     {
-        var (rules, rulesPath) = RulesFile.Load(rulesFile);
-        var stream = LineSource.OpenFile(path);
+        var (rules, rulesPath) = RulesFile.Load(s.Rules);
+        var stream = LineSource.OpenFile(s.File);
         await using var streamScope = stream;
         var stopwatch = Stopwatch.StartNew();
-        io.Stdout.WriteLine(Invariant($"pipeline replay: {path} with {rules.Rules.Count} rules from {rulesPath} (version {rules.Version})"));
-        var options = CliPipeline.Options(rulesPath, environment);
-        options.Alerts.Kinds.Add(AlertSinkKind.Jsonl);
-        options.Alerts.Path = output;
-        options.Alerts.Append = false;
-        options.DeadLetters.Kind = DeadLetterKind.Jsonl;
-        options.DeadLetters.Path = deadLetterPath;
-        var run = new LocalRunOptions { Partitions = partitions, Front = print ? new ConsoleAlertSink(io.Stdout, io.Color) : null };
-        await using var pipeline = await CliPipeline.CreateAsync(rules, options, run, io, cancellationToken).ConfigureAwait(false);
+        io.Stdout.WriteLine($"pipeline replay: {s.File} with {Text.Rules(rules, rulesPath)}");
+        s.Pipeline.Rules.Path = rulesPath;
+        var run = new LocalRunOptions { Partitions = s.Partitions, Front = s.Print ? new ConsoleAlertSink(io.Stdout, io.Color) : null };
+        await using var pipeline = await CliPipeline.CreateAsync(rules, s.Pipeline, run, io, cancellationToken).ConfigureAwait(false);
         var ingress = pipeline.Ingress;
         var progress = io.Context.StderrIsTerminal ? new ProgressBar(io.Stderr, stream.Length) : null;
-
-        var reader = new LineReader(stream);
-        var replay = new EventTimeReplay(ingress, "file", io.Context.Time.GetUtcNow)
-        {
-            Flushed = () => progress?.Report(reader.Position, ingress.Totals().Events.Received),
-        };
-        while (await reader.ReadLineAsync(cancellationToken).ConfigureAwait(false) is { } line)
-        {
-            if (!LineInput.IsBlank(line))
-            {
-                var (decoded, rejected) = LineInput.Decode(ingress, [line]);
-                await replay.AddAsync(decoded, rejected, cancellationToken).ConfigureAwait(false);
-            }
-        }
-
-        // The end of the file: process what is left at the stream's own time, and no further.
-        await replay.FlushAsync(cancellationToken).ConfigureAwait(false);
+        await LineInput.ReplayAsync("file", stream, ingress, io.Context.Time.GetUtcNow,
+            progress is null ? null : read => progress.Report(read, ingress.Totals().Events.Received), cancellationToken).ConfigureAwait(false);
         progress?.Complete();
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, stateIsDurable: false,
-            pipeline.DeadLettersWritten > 0 ? deadLetterPath : null);
+            pipeline.DeadLettersWritten > 0 ? s.Pipeline.DeadLetters.Path : null);
         io.Stdout.WriteLine();
-        io.Stdout.WriteLine(Invariant($"{pipeline.Delivered.Count} alert CloudEvents written to {output}."));
+        io.Stdout.WriteLine(Summary.Written(pipeline.Delivered.Count, s.Pipeline.Alerts.Path));
         return 0;
     }
-
-    private static string Invariant(FormattableString text) => text.ToString(CultureInfo.InvariantCulture);
 }

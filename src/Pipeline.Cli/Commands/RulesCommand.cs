@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Pipeline.Core.Rules;
 
 namespace Pipeline.Cli;
@@ -9,12 +8,10 @@ internal static class RulesCommand
 {
     public static Command Create(CliIo io)
     {
-        var file = new Argument<string>("FILE") { Description = "Rule file, YAML or JSON" };
-        var validate = new Command("validate", "Check a rule file: a summary when it is valid, every error (rule id, field, line) when not");
-        validate.Arguments.Add(file);
-        validate.SetAction(parse => Validate(io, parse.GetValue(file)!));
         var rules = new Command("rules", "Work with rule files");
-        rules.Subcommands.Add(validate);
+        rules.Subcommands.Add(new FlagTable<List<string>>()
+            .Argument("FILE", "Rule file, YAML or JSON", (s, v) => s.Add(v))
+            .Command("validate", "Check a rule file: a summary when it is valid, every error (rule id, field, line) when not", (files, _) => Task.FromResult(Validate(io, files[0]))));
         rules.Subcommands.Add(Rules.RulesTestCommand.Create(io));
         rules.Subcommands.Add(Rules.RulesDiffCommand.Create(io));
         return rules;
@@ -31,14 +28,14 @@ internal static class RulesCommand
                 io.Stderr.WriteLine($"{path}: {error}");
             }
 
-            io.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}: invalid, {result.Errors.Count} error(s)"));
+            io.Stderr.WriteLine(Text.Invariant($"{path}: invalid, {result.Errors.Count} error(s)"));
             return 1;
         }
 
         var set = result.RuleSet!;
         var o = io.Stdout;
         var d = set.Defaults;
-        o.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{path}: valid, {set.Rules.Count} rule{(set.Rules.Count == 1 ? string.Empty : "s")}, version {set.Version}"));
+        o.WriteLine(Text.Invariant($"{path}: valid, {set.Rules.Count} rule{(set.Rules.Count == 1 ? string.Empty : "s")}, version {set.Version}"));
         o.WriteLine($"  defaults: outOfOrderTolerance {DurationText.Format(d.OutOfOrderTolerance)}, allowedLateness {DurationText.Format(d.AllowedLateness)}, latePolicy {Pipeline.Core.Time.DisorderPolicy.NameOf(d.LatePolicy)}, maxFutureSkew {DurationText.Format(d.MaxFutureSkew)}");
         var width = Math.Max(4, set.Rules.Max(r => r.Id.Length));
         foreach (var rule in set.Rules)

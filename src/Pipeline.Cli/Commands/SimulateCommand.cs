@@ -1,8 +1,6 @@
-using System.Buffers;
 using System.CommandLine;
-using System.Globalization;
-using System.Net.Http.Headers;
-using Pipeline.Core.Events;
+using Pipeline.Azure.EventHubs;
+using Pipeline.Cli.EventHubs;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Local;
@@ -10,70 +8,74 @@ using Pipeline.Local;
 namespace Pipeline.Cli;
 
 /// <summary>
-/// <c>pipeline simulate</c>: the simulated fleet's telemetry sent to an HTTP ingest endpoint in real time (one NDJSON
-/// request per instant), or written to a JSON Lines file at once (a recording for <c>replay</c>).
+/// <c>pipeline simulate</c>: the simulated fleet's telemetry sent to an HTTP ingest endpoint (one NDJSON request per
+/// instant) or an event hub in real time, or written to a JSON Lines file at once (a recording for <c>replay</c>).
 /// </summary>
 internal static class SimulateCommand
 {
-    public static Command Create(CliIo io)
+    private sealed class Settings : IFleetSettings, IHubSettings
     {
-        var target = CliOptions.Url("--target", "HTTP ingest endpoint to send to, e.g. http://127.0.0.1:5080/telemetry");
-        var output = CliOptions.Text("--out", "Write the telemetry to this JSON Lines file instead, as fast as possible", "FILE");
-        var devices = CliOptions.Int("--devices", "Simulated fleet size", 24, 1, 100_000);
-        var seed = CliOptions.Int("--seed", "Seed of the simulated fleet", 42, int.MinValue, int.MaxValue);
-        var interval = CliOptions.Duration("--interval", "Time between two samples of one device (default 10s)");
-        var rate = CliOptions.Int("--rate", "Events per second over the whole fleet; sets the interval to devices / rate", 0, 0, 10_000_000);
-        var duration = CliOptions.Duration("--for", "How much telemetry: a duration of event time (default: until Ctrl+C with --target, 60m with --out)");
-        var start = CliOptions.Time("--start", "Event time of the first sample with --out (default 2026-01-01T00:00:00Z); --target always starts now");
-        var to = CliOptions.Choices("--to", "Send to an HTTP ingest endpoint (--target, the default) or to an event hub", ["http", "eventhubs"], ["http"], multiple: false);
-        var hubOptions = new EventHubs.HubOptions();
-        var clientId = CliOptions.Text("--client-id", "Client id of a user-assigned managed identity for Azure sign-in", "ID");
-        var command = new Command("simulate", "Send the simulated fleet's telemetry to an HTTP ingest endpoint or an event hub at a given rate, or record it to a file");
-        hubOptions.AddTo(command);
-        command.Options.Add(to);
-        command.Options.Add(clientId);
-        foreach (var option in new Option[] { target, output, devices, seed, interval, rate, duration, start })
+        public Uri? Target { get; set; }
+
+        public string? Out { get; set; }
+
+        public int Devices { get; set; } = 24;
+
+        public int Seed { get; set; } = 42;
+
+        public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
+
+        public int Rate { get; set; }
+
+        public TimeSpan? For { get; set; }
+
+        public DateTimeOffset Start { get; set; } = DemoCommand.DefaultStart;
+
+        public bool ToHub { get; set; }
+
+        public HubFlags Hub { get; } = new();
+
+        public string? ClientId { get; set; }
+    }
+
+    public static Command Create(CliIo io) => new FlagTable<Settings>()
+        .Url("--target", "HTTP ingest endpoint to send to, e.g. http://127.0.0.1:5080/telemetry", (s, v) => s.Target = v)
+        .Text("--out", "Write the telemetry to this JSON Lines file instead, as fast as possible", "FILE", (s, v) => s.Out = v)
+        .Fleet()
+        .Int("--rate", "Events per second over the whole fleet; sets the interval to devices / rate", 0, 10_000_000, (s, v) => s.Rate = v)
+        .Duration("--for", "How much telemetry: a duration of event time (default: until Ctrl+C with --target, 60m with --out)", (s, v) => s.For = v)
+        .Time("--start", "Event time of the first sample with --out (default 2026-01-01T00:00:00Z); --target always starts now", (s, v) => s.Start = v)
+        .Choice("--to", "Send to an HTTP ingest endpoint (--target, the default) or to an event hub", ["http", "eventhubs"], (s, v) => s.ToHub = v == "eventhubs")
+        .HubFlags()
+        .Text("--client-id", "Client id of a user-assigned managed identity for Azure sign-in", "ID", (s, v) => s.ClientId = v)
+        .Command("simulate", "Send the simulated fleet's telemetry to an HTTP ingest endpoint or an event hub at a given rate, or record it to a file",
+            (s, ct) => ExecuteAsync(io, s, ct));
+
+    private static Task<int> ExecuteAsync(CliIo io, Settings s, CancellationToken cancellationToken)
+    {
+        if (s.ToHub && (s.Target is not null || s.Out is not null))
         {
-            command.Options.Add(option);
+            throw new UserErrorException("--to eventhubs sends to the hub: leave out --target and --out");
         }
 
-        command.SetAction((parse, ct) =>
+        if (!s.ToHub && (s.Target is null) == (s.Out is null))
         {
-            var url = parse.GetValue(target);
-            var file = parse.GetValue(output);
-            var toHub = CliOptions.ValueOr(parse, to, ["http"])[0] == "eventhubs";
-            if (toHub && (url is not null || file is not null))
-            {
-                throw new UserErrorException("--to eventhubs sends to the hub: leave out --target and --out");
-            }
+            throw new UserErrorException("simulate needs exactly one of --target URL or --out FILE");
+        }
 
-            if (!toHub && (url is null) == (file is null))
-            {
-                throw new UserErrorException("simulate needs exactly one of --target URL or --out FILE");
-            }
+        if (s.Rate > 0)
+        {
+            s.Interval = TimeSpan.FromTicks(Math.Max(1, (long)(TimeSpan.TicksPerSecond * (double)s.Devices / s.Rate)));
+        }
 
-            var fleet = parse.GetValue(devices);
-            var every = parse.GetValue(interval) ?? TimeSpan.FromSeconds(10);
-            if (parse.GetValue(rate) is > 0 and var perSecond)
-            {
-                every = TimeSpan.FromTicks(Math.Max(1, (long)(TimeSpan.TicksPerSecond * (double)fleet / perSecond)));
-            }
+        if (s.Interval <= TimeSpan.Zero)
+        {
+            throw new UserErrorException("--interval must be longer than 0s");
+        }
 
-            if (every <= TimeSpan.Zero)
-            {
-                throw new UserErrorException("--interval must be longer than 0s");
-            }
-
-            if (toHub)
-            {
-                return EventHubs.HubSimulation.SendAsync(io, hubOptions.Read(parse, parse.GetValue(clientId)), fleet, parse.GetValue(seed), every, parse.GetValue(duration), ct);
-            }
-
-            return file is not null
-                ? WriteFileAsync(io, file, new FleetOptions { Start = parse.GetValue(start) ?? DemoCommand.DefaultStart, Devices = fleet, Seed = parse.GetValue(seed), Interval = every, Duration = parse.GetValue(duration) ?? TimeSpan.FromMinutes(60) }, ct)
-                : SendAsync(io, url!, fleet, parse.GetValue(seed), every, parse.GetValue(duration), ct);
-        });
-        return command;
+        return s.ToHub ? SendToHubAsync(io, s, s.Hub.Connect(s.ClientId), cancellationToken)
+            : s.Out is { } file ? WriteFileAsync(io, file, new FleetOptions { Start = s.Start, Devices = s.Devices, Seed = s.Seed, Interval = s.Interval, Duration = s.For ?? TimeSpan.FromMinutes(60) }, cancellationToken)
+            : SendAsync(io, s, s.Target!, cancellationToken);
     }
 
     private static async Task<int> WriteFileAsync(CliIo io, string path, FleetOptions options, CancellationToken cancellationToken)
@@ -88,80 +90,68 @@ internal static class SimulateCommand
             throw new UserErrorException($"cannot write '{path}': {ex.Message}", ex);
         }
 
-        io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
+        io.Stdout.WriteLine(Text.Invariant(
             $"wrote {count:N0} events of {options.Devices} devices ({DurationText.Format(options.Duration!.Value)} from {options.Start:yyyy-MM-dd HH:mm:ss}Z, seed {options.Seed}) to {path}"));
         return 0;
     }
 
-    private static async Task<int> SendAsync(CliIo io, Uri target, int devices, int seed, TimeSpan interval, TimeSpan? duration, CancellationToken cancellationToken)
+    /// <summary>The live fleet, its first sample strictly after now, and the line that starts sending it.</summary>
+    private static SimulatedFeed StartLive(CliIo io, Settings s, string to)
     {
-        var time = io.Context.Time;
-        // The first sample is strictly after now.
-        using var feed = SimulatedFeed.Live(time.GetUtcNow().AddTicks(1), devices, seed, interval, duration);
-        var start = feed.Simulator.Options.Start;
-        using var http = io.Context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
-        var clock = new LiveClock(time);
-        io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"pipeline simulate: {devices} devices, one sample each every {DurationText.Format(interval)} ({devices / interval.TotalSeconds:0.#} events/s) to {target}; Ctrl+C to stop"));
-        long sent = 0, rejected = 0, failedRequests = 0, requests = 0;
-        var lastReport = start;
-        try
-        {
-            while (feed.NextTime is { } due)
-            {
-                await clock.WaitUntilAsync(due, cancellationToken).ConfigureAwait(false);
-                var batch = feed.TakeUntil(clock.Now);
-                var body = new ArrayBufferWriter<byte>(batch.Count * 200);
-                foreach (var e in batch)
-                {
-                    TelemetryEncoder.Write(body, e);
-                    body.Write("\n"u8);
-                }
-
-                requests++;
-                try
-                {
-                    using var content = new ByteArrayContent(body.WrittenSpan.ToArray());
-                    content.Headers.ContentType = new MediaTypeHeaderValue("application/x-ndjson") { CharSet = "utf-8" };
-                    using var response = await http.PostAsync(target, content, cancellationToken).ConfigureAwait(false);
-                    if (response.IsSuccessStatusCode)
-                    {
-                        sent += batch.Count;
-                    }
-                    else
-                    {
-                        failedRequests++;
-                        rejected += batch.Count;
-                        var problem = await response.Content.ReadAsStringAsync(cancellationToken).ConfigureAwait(false);
-                        io.Stderr.WriteLine(string.Create(CultureInfo.InvariantCulture, $"pipeline: {target} answered {(int)response.StatusCode}: {Shorten(problem)}"));
-                    }
-                }
-                catch (HttpRequestException ex)
-                {
-                    failedRequests++;
-                    io.Stderr.WriteLine($"pipeline: cannot send to {target}: {ex.Message}");
-                }
-
-                if (clock.Now - lastReport >= TimeSpan.FromMinutes(1))
-                {
-                    lastReport = clock.Now;
-                    io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"  {clock.Now:HH:mm:ss}Z  {sent:N0} events accepted in {requests:N0} requests"));
-                }
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Ctrl+C: report what was sent.
-        }
-
-        io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture,
-            $"sent {sent:N0} events in {requests:N0} requests; {failedRequests:N0} requests failed ({rejected:N0} events not accepted)"));
-        return failedRequests == 0 ? 0 : 1;
+        io.Stdout.WriteLine(Text.Invariant(
+            $"pipeline simulate: {s.Devices} devices, one sample each every {DurationText.Format(s.Interval)} ({s.Devices / s.Interval.TotalSeconds:0.#} events/s) to {to}; Ctrl+C to stop"));
+        return SimulatedFeed.Live(io.Context.Time.GetUtcNow().AddTicks(1), s.Devices, s.Seed, s.Interval, s.For);
     }
 
-    private static string Shorten(string text)
+    private static async Task<int> SendAsync(CliIo io, Settings s, Uri target, CancellationToken cancellationToken)
     {
-        var oneLine = text.ReplaceLineEndings(" ");
-        return oneLine.Length <= 300 ? oneLine : oneLine[..300] + "…";
+        using var http = io.Context.HttpHandler is { } handler ? new HttpClient(handler, disposeHandler: false) : new HttpClient();
+        var sender = new HttpTelemetrySender(http, target, problem => io.Stderr.WriteLine("pipeline: " + problem));
+        var clock = new LiveClock(io.Context.Time);
+        using var feed = StartLive(io, s, target.ToString());
+        var lastReport = feed.Simulator.Options.Start;
+        await feed.PlayAsync(clock, async (batch, ct) =>
+        {
+            await sender.SendAsync(batch, ct).ConfigureAwait(false);
+            if (clock.Now - lastReport >= TimeSpan.FromMinutes(1))
+            {
+                lastReport = clock.Now;
+                io.Stdout.WriteLine(Text.Invariant($"  {clock.Now:HH:mm:ss}Z  {sender.Sent:N0} events accepted in {sender.Requests:N0} requests"));
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        io.Stdout.WriteLine(Text.Invariant(
+            $"sent {sender.Sent:N0} events in {sender.Requests:N0} requests; {sender.FailedRequests:N0} requests failed ({sender.Rejected:N0} events not accepted)"));
+        return sender.FailedRequests == 0 ? 0 : 1;
+    }
+
+    /// <summary><c>--to eventhubs</c>: partition key = device id; a progress line on a terminal.</summary>
+    private static async Task<int> SendToHubAsync(CliIo io, Settings s, HubConnection hub, CancellationToken cancellationToken)
+    {
+        var producer = hub.CreateProducer();
+        await using var producerScope = producer.ConfigureAwait(false);
+        var sender = new HubSender(producer, io.Context.Time);
+        var clock = new LiveClock(io.Context.Time);
+        using var feed = StartLive(io, s, $"hub '{hub.Hub}' in {hub.Where}");
+        var start = feed.Simulator.Options.Start;
+        var total = default(HubSendResult);
+        var lastProgress = clock.Now;
+        var progress = io.Context.StderrIsTerminal;
+        await feed.PlayAsync(clock, async (batch, ct) =>
+        {
+            await HubFlags.RunAsync(hub, HubConnection.SenderRole, async () => total += await sender.SendAsync(batch, ct).ConfigureAwait(false)).ConfigureAwait(false);
+            if (progress && clock.Now - lastProgress >= TimeSpan.FromSeconds(1))
+            {
+                var seconds = Math.Max(1, (clock.Now - start).TotalSeconds);
+                io.Stderr.Write(Text.Invariant($"\r  sent {total.Sent:N0}  {total.Sent / seconds:N0} events/s  failures {total.Failed:N0}  throttling retries {total.Retries:N0}   "));
+                lastProgress = clock.Now;
+            }
+        }, cancellationToken).ConfigureAwait(false);
+        if (progress)
+        {
+            io.Stderr.WriteLine();
+        }
+
+        io.Stdout.WriteLine(Text.Invariant($"sent {total.Sent:N0} events in {total.Batches:N0} batches; {total.Failed:N0} events failed; {total.Retries:N0} retries after throttling"));
+        return total.Failed == 0 ? 0 : 1;
     }
 }

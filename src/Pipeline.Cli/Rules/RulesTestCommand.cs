@@ -10,16 +10,11 @@ namespace Pipeline.Cli.Rules;
 /// </summary>
 internal static class RulesTestCommand
 {
-    public static Command Create(CliIo io)
-    {
-        var files = new Argument<string[]>("FILE") { Description = "Rule test files (*.test.yaml)", Arity = ArgumentArity.OneOrMore };
-        var command = new Command("test", "Run rule tests: input series per device in, the expected alert transitions out");
-        command.Arguments.Add(files);
-        command.SetAction(parse => Run(io, parse.GetValue(files)!));
-        return command;
-    }
+    public static Command Create(CliIo io) => new FlagTable<List<string>>()
+        .Arguments("FILE", "Rule test files (*.test.yaml)", (s, v) => s.AddRange(v))
+        .Command("test", "Run rule tests: input series per device in, the expected alert transitions out", (files, _) => Task.FromResult(Run(io, files)));
 
-    private static int Run(CliIo io, string[] paths)
+    private static int Run(CliIo io, List<string> paths)
     {
         int passed = 0, failed = 0;
         var invalid = false;
@@ -77,7 +72,7 @@ internal static class RulesTestCommand
             }
         }
 
-        io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{passed} passed, {failed} failed{(invalid ? ", some files invalid" : string.Empty)}"));
+        io.Stdout.WriteLine(Text.Invariant($"{passed} passed, {failed} failed{(invalid ? ", some files invalid" : string.Empty)}"));
         return invalid ? CommandLine.UsageError : failed > 0 ? 1 : 0;
     }
 }

@@ -1,5 +1,4 @@
 using System.CommandLine;
-using System.Globalization;
 using Pipeline.Core.Alerts.Silences;
 using Pipeline.Local;
 
@@ -12,6 +11,44 @@ namespace Pipeline.Cli.Rules;
 /// </summary>
 internal static class SilencesCommand
 {
+    private class FileSettings
+    {
+        public string? File { get; set; }
+    }
+
+    private sealed class AddSettings : FileSettings
+    {
+        public string? Id { get; set; }
+
+        public string? Rule { get; set; }
+
+        public string? Device { get; set; }
+
+        public string[] Labels { get; set; } = [];
+
+        public DateTimeOffset? StartsAt { get; set; }
+
+        public DateTimeOffset? EndsAt { get; set; }
+
+        public TimeSpan? For { get; set; }
+
+        public string Author { get; set; } = string.Empty;
+
+        public string Comment { get; set; } = string.Empty;
+    }
+
+    private sealed class ListSettings : FileSettings
+    {
+        public bool All { get; set; }
+
+        public bool Json { get; set; }
+    }
+
+    private sealed class ExpireSettings : FileSettings
+    {
+        public string Id { get; set; } = string.Empty;
+    }
+
     public static Command Create(CliIo io)
     {
         var silences = new Command("silences", "Suppress notifications for a while: add, list and expire silences");
@@ -21,39 +58,31 @@ internal static class SilencesCommand
         return silences;
     }
 
-    private static Option<string> FileOption() => new("--file") { Description = "The silences file (default silences.json)", HelpName = "FILE" };
+    private static FlagTable<T> WithFile<T>(this FlagTable<T> flags)
+        where T : FileSettings, new() => flags.Text("--file", "The silences file (default silences.json)", "FILE", (s, v) => s.File = v);
 
-    private static Command Add(CliIo io)
-    {
-        var file = FileOption();
-        var id = new Option<string>("--id") { Description = "Id of the silence (default: a new random one)", HelpName = "ID" };
-        var rule = new Option<string>("--rule") { Description = "Silence this rule (default: every rule)", HelpName = "RULE" };
-        var device = new Option<string>("--device") { Description = "Silence this device (default: every device)", HelpName = "DEVICE" };
-        var labels = new Option<string[]>("--label") { Description = "Only alerts with this label value; repeatable", HelpName = "NAME=VALUE" };
-        var startsAt = new Option<DateTimeOffset?>("--starts-at") { Description = "Start, ISO 8601 with offset (default now)", HelpName = "TIME" };
-        var endsAt = new Option<DateTimeOffset?>("--ends-at") { Description = "End, ISO 8601 with offset", HelpName = "TIME" };
-        var duration = CliOptions.Duration("--for", "How long from the start, e.g. 2h (instead of --ends-at)");
-        var author = new Option<string>("--author") { Description = "Who silences (required)", HelpName = "NAME" };
-        var comment = new Option<string>("--comment") { Description = "Why", HelpName = "TEXT" };
-        var command = new Command("add", "Add a silence: matching alerts are evaluated and recorded but not notified until it ends");
-        foreach (var option in new Option[] { file, id, rule, device, labels, startsAt, endsAt, duration, author, comment })
-        {
-            command.Options.Add(option);
-        }
-
-        command.SetAction(async (parse, ct) =>
+    private static Command Add(CliIo io) => new FlagTable<AddSettings>().WithFile()
+        .Text("--id", "Id of the silence (default: a new random one)", "ID", (s, v) => s.Id = v)
+        .Text("--rule", "Silence this rule (default: every rule)", "RULE", (s, v) => s.Rule = v)
+        .Text("--device", "Silence this device (default: every device)", "DEVICE", (s, v) => s.Device = v)
+        .Many("--label", "Only alerts with this label value; repeatable", "NAME=VALUE", (s, v) => s.Labels = v)
+        .Time("--starts-at", "Start, ISO 8601 with offset (default now)", (s, v) => s.StartsAt = v)
+        .Time("--ends-at", "End, ISO 8601 with offset", (s, v) => s.EndsAt = v)
+        .Duration("--for", "How long from the start, e.g. 2h (instead of --ends-at)", (s, v) => s.For = v)
+        .Text("--author", "Who silences (required)", "NAME", (s, v) => s.Author = v)
+        .Text("--comment", "Why", "TEXT", (s, v) => s.Comment = v)
+        .Command("add", "Add a silence: matching alerts are evaluated and recorded but not notified until it ends", async (s, ct) =>
         {
             var now = io.Context.Time.GetUtcNow();
-            var start = parse.GetValue(startsAt) ?? now;
-            if (parse.GetValue(endsAt) is not null && parse.GetValue(duration) is not null)
+            var start = s.StartsAt ?? now;
+            if (s.EndsAt is not null && s.For is not null)
             {
                 throw new UserErrorException("give --ends-at or --for, not both");
             }
 
-            var end = parse.GetValue(endsAt) ?? (parse.GetValue(duration) is { } d ? start + d
-                : throw new UserErrorException("say when the silence ends: --for DURATION or --ends-at TIME"));
+            var end = s.EndsAt ?? (s.For is { } d ? start + d : throw new UserErrorException("say when the silence ends: --for DURATION or --ends-at TIME"));
             var matchers = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var label in parse.GetValue(labels) ?? [])
+            foreach (var label in s.Labels)
             {
                 var eq = label.IndexOf('=', StringComparison.Ordinal);
                 if (eq <= 0)
@@ -66,16 +95,16 @@ internal static class SilencesCommand
 
             var silence = new Silence
             {
-                Id = parse.GetValue(id) ?? "s-" + Guid.NewGuid().ToString("N")[..12],
-                RuleId = parse.GetValue(rule),
-                Device = parse.GetValue(device),
+                Id = s.Id ?? "s-" + Guid.NewGuid().ToString("N")[..12],
+                RuleId = s.Rule,
+                Device = s.Device,
                 Labels = matchers,
                 StartsAt = start,
                 EndsAt = end,
-                Author = parse.GetValue(author) ?? string.Empty,
-                Comment = parse.GetValue(comment) ?? string.Empty,
+                Author = s.Author,
+                Comment = s.Comment,
             };
-            var path = parse.GetValue(file) ?? io.Context.SilencesPath;
+            var path = s.File ?? io.Context.SilencesPath;
             try
             {
                 await new JsonFileSilenceStore(path).AddAsync(silence, now, ct).ConfigureAwait(false);
@@ -85,83 +114,46 @@ internal static class SilencesCommand
                 throw new UserErrorException("invalid silence: " + string.Join("; ", ex.Errors), ex);
             }
 
-            io.Stdout.WriteLine($"added silence {silence.Id} to {path}: {Describe(silence, now)}");
+            io.Stdout.WriteLine($"added silence {silence.Id} to {path}: {SilenceText.Describe(silence, now)}");
             return 0;
         });
-        return command;
-    }
 
-    private static Command List(CliIo io)
-    {
-        var file = FileOption();
-        var all = new Option<bool>("--all") { Description = "Also list expired silences" };
-        var json = new Option<bool>("--json") { Description = "Print {\"silences\":[…]}, the shape of the file and of /api/silences" };
-        var command = new Command("list", "List the silences that are active or still to come");
-        command.Options.Add(file);
-        command.Options.Add(all);
-        command.Options.Add(json);
-        command.SetAction(async (parse, ct) =>
+    private static Command List(CliIo io) => new FlagTable<ListSettings>().WithFile()
+        .Switch("--all", "Also list expired silences", (s, v) => s.All = v)
+        .Switch("--json", "Print {\"silences\":[…]}, the shape of the file and of /api/silences", (s, v) => s.Json = v)
+        .Command("list", "List the silences that are active or still to come", async (s, ct) =>
         {
             var now = io.Context.Time.GetUtcNow();
-            var listed = (await new JsonFileSilenceStore(parse.GetValue(file) ?? io.Context.SilencesPath).ListAsync(ct).ConfigureAwait(false))
-                .Where(s => parse.GetValue(all) || s.EndsAt > now).ToList();
-            if (parse.GetValue(json))
+            var listed = (await new JsonFileSilenceStore(s.File ?? io.Context.SilencesPath).ListAsync(ct).ConfigureAwait(false))
+                .Where(silence => s.All || silence.EndsAt > now).ToList();
+            if (s.Json)
             {
                 io.Stdout.WriteLine(System.Text.Encoding.UTF8.GetString(SilenceJson.WriteList(listed)));
                 return 0;
             }
 
-            foreach (var s in listed)
+            foreach (var silence in listed)
             {
-                io.Stdout.WriteLine($"{s.Id}  {Describe(s, now)}");
+                io.Stdout.WriteLine($"{silence.Id}  {SilenceText.Describe(silence, now)}");
             }
 
-            io.Stdout.WriteLine(string.Create(CultureInfo.InvariantCulture, $"{listed.Count} silence{(listed.Count == 1 ? string.Empty : "s")}"));
+            io.Stdout.WriteLine(Text.Invariant($"{listed.Count} silence{(listed.Count == 1 ? string.Empty : "s")}"));
             return 0;
         });
-        return command;
-    }
 
-    private static Command Expire(CliIo io)
-    {
-        var file = FileOption();
-        var id = new Argument<string>("ID") { Description = "The silence to end now" };
-        var command = new Command("expire", "End a silence now (one still to come never starts)");
-        command.Options.Add(file);
-        command.Arguments.Add(id);
-        command.SetAction(async (parse, ct) =>
+    private static Command Expire(CliIo io) => new FlagTable<ExpireSettings>().WithFile()
+        .Argument("ID", "The silence to end now", (s, v) => s.Id = v)
+        .Command("expire", "End a silence now (one still to come never starts)", async (s, ct) =>
         {
             var now = io.Context.Time.GetUtcNow();
-            var path = parse.GetValue(file) ?? io.Context.SilencesPath;
-            if (await new JsonFileSilenceStore(path).ExpireAsync(parse.GetValue(id)!, now, ct).ConfigureAwait(false) is not { } expired)
+            var path = s.File ?? io.Context.SilencesPath;
+            if (await new JsonFileSilenceStore(path).ExpireAsync(s.Id, now, ct).ConfigureAwait(false) is not { } expired)
             {
-                io.Stderr.WriteLine($"pipeline: no silence '{parse.GetValue(id)}' in {path}");
+                io.Stderr.WriteLine($"pipeline: no silence '{s.Id}' in {path}");
                 return 1;
             }
 
-            io.Stdout.WriteLine($"expired silence {expired.Id}: {Describe(expired, now)}");
+            io.Stdout.WriteLine($"expired silence {expired.Id}: {SilenceText.Describe(expired, now)}");
             return 0;
         });
-        return command;
-    }
-
-    /// <summary>For example <c>rule=overheat device=chiller-01 from 2026-01-01T10:00:00Z to 2026-01-01T12:00:00Z (active) by ops: maintenance</c>.</summary>
-    private static string Describe(Silence s, DateTimeOffset now)
-    {
-        var matchers = new List<string>();
-        if (s.RuleId is not null)
-        {
-            matchers.Add("rule=" + s.RuleId);
-        }
-
-        if (s.Device is not null)
-        {
-            matchers.Add("device=" + s.Device);
-        }
-
-        matchers.AddRange(s.Labels.OrderBy(l => l.Key, StringComparer.Ordinal).Select(l => $"{l.Key}={l.Value}"));
-        var status = s.IsActiveAt(now) ? "active" : s.EndsAt <= now ? "expired" : "pending";
-        var comment = s.Comment.Length > 0 ? ": " + s.Comment : string.Empty;
-        return $"{string.Join(" ", matchers)} from {SilenceJson.Time(s.StartsAt)} to {SilenceJson.Time(s.EndsAt)} ({status}) by {s.Author}{comment}";
-    }
 }

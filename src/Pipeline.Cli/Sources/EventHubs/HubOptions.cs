@@ -1,35 +1,22 @@
-using System.CommandLine;
 using Pipeline.Azure.EventHubs;
 
 namespace Pipeline.Cli.EventHubs;
 
-/// <summary>The options that choose a hub, shared by <c>simulate --to eventhubs</c> and <c>run --source eventhubs</c>.</summary>
-internal sealed class HubOptions
+/// <summary>The hub chosen by <c>simulate --to eventhubs</c> and <c>run --source eventhubs</c>.</summary>
+internal sealed class HubFlags
 {
-    public Option<string?> Namespace { get; } = CliOptions.Text("--namespace",
-        $"Event Hubs namespace, e.g. NAME.servicebus.windows.net (default: the {HubConnection.NamespaceVariable} environment value, as azd sets it); Microsoft Entra sign-in", "HOST");
+    public string? Namespace { get; set; }
 
-    public Option<string?> Hub { get; } = CliOptions.Text("--hub", "Event hub name (default telemetry)", "NAME");
+    public string Name { get; set; } = "telemetry";
 
-    public Option<string?> EmulatorConnection { get; } = CliOptions.Text("--eventhubs-connection",
-        "The Event Hubs emulator's development connection string (UseDevelopmentEmulator=true) instead of --namespace", "STRING");
-
-    public void AddTo(Command command)
-    {
-        ArgumentNullException.ThrowIfNull(command);
-        command.Options.Add(Namespace);
-        command.Options.Add(Hub);
-        command.Options.Add(EmulatorConnection);
-    }
+    public string? EmulatorConnection { get; set; }
 
     /// <summary>The hub chosen on the command line or in the environment; a user error names what is missing or wrong.</summary>
-    public HubConnection Read(ParseResult parse, string? clientId)
+    public HubConnection Connect(string? clientId)
     {
-        ArgumentNullException.ThrowIfNull(parse);
-        var hub = parse.GetValue(Hub) ?? "telemetry";
-        if (parse.GetValue(EmulatorConnection) is { } connection)
+        if (EmulatorConnection is { } connection)
         {
-            if (parse.GetValue(Namespace) is not null)
+            if (Namespace is not null)
             {
                 throw new UserErrorException("give either --namespace or --eventhubs-connection, not both");
             }
@@ -39,22 +26,19 @@ internal sealed class HubOptions
                 throw new UserErrorException("--eventhubs-connection takes only the emulator's development connection string (with UseDevelopmentEmulator=true); reach Azure with --namespace and Microsoft Entra sign-in");
             }
 
-            return new HubConnection(null, hub, connection, clientId);
+            return new HubConnection(null, Name, connection, clientId);
         }
 
-        var name = parse.GetValue(Namespace) ?? Environment.GetEnvironmentVariable(HubConnection.NamespaceVariable);
+        var name = Namespace ?? Environment.GetEnvironmentVariable(HubConnection.NamespaceVariable);
         if (string.IsNullOrWhiteSpace(name))
         {
             throw new UserErrorException($"Event Hubs needs --namespace NAME.servicebus.windows.net (or {HubConnection.NamespaceVariable} in the environment, e.g. from 'azd env get-values'), or --eventhubs-connection for the emulator");
         }
 
-        return new HubConnection(HubConnection.NormalizeNamespace(name), hub, null, clientId);
+        return new HubConnection(HubConnection.NormalizeNamespace(name), Name, null, clientId);
     }
-}
 
-/// <summary>Explains the hub failures a person can fix as a user error.</summary>
-internal static class HubErrors
-{
+    /// <summary>Runs <paramref name="action"/>, telling the hub failures a person can fix as a user error.</summary>
     public static async Task RunAsync(HubConnection hub, string role, Func<Task> action)
     {
         try
@@ -66,4 +50,20 @@ internal static class HubErrors
             throw new UserErrorException(message, ex);
         }
     }
+}
+
+internal interface IHubSettings
+{
+    HubFlags Hub { get; }
+}
+
+internal static class HubFlagRows
+{
+    public static FlagTable<T> HubFlags<T>(this FlagTable<T> flags)
+        where T : IHubSettings, new() => flags
+        .Text("--namespace", $"Event Hubs namespace, e.g. NAME.servicebus.windows.net (default: the {HubConnection.NamespaceVariable} environment value, as azd sets it); Microsoft Entra sign-in",
+            "HOST", (s, v) => s.Hub.Namespace = v)
+        .Text("--hub", "Event hub name (default telemetry)", "NAME", (s, v) => s.Hub.Name = v)
+        .Text("--eventhubs-connection", "The Event Hubs emulator's development connection string (UseDevelopmentEmulator=true) instead of --namespace",
+            "STRING", (s, v) => s.Hub.EmulatorConnection = v);
 }
