@@ -1,0 +1,56 @@
+using Pipeline.Core.Events;
+using Pipeline.Core.Processing;
+using Pipeline.Core.Simulation;
+
+namespace Pipeline.Core.Tests.Simulation;
+
+/// <summary><see cref="SimulatedFeed.PlayAsync"/>: each instant's events are handed on when the run clock reaches it.</summary>
+public sealed class SimulatedFeedPlayTests
+{
+    private static readonly FleetOptions Fleet = new()
+    {
+        Start = new DateTimeOffset(2026, 1, 1, 0, 0, 0, TimeSpan.Zero),
+        Devices = 3,
+        Seed = 7,
+        Interval = TimeSpan.FromSeconds(10),
+        Duration = TimeSpan.FromSeconds(40),
+    };
+
+    [Fact]
+    public async Task Every_instant_is_sent_once_at_its_own_time_in_order()
+    {
+        // The simulator's own events, grouped by their time, are what each send must hold and when.
+        var expected = new FleetSimulator(Fleet).Generate().GroupBy(e => e.Timestamp)
+            .Select(g => (g.Key, string.Join(",", g.Select(e => e.Key)))).ToList();
+        using var feed = new SimulatedFeed(new FleetSimulator(Fleet));
+        var clock = new VirtualClock(Fleet.Start.AddSeconds(-5));
+        var sent = new List<(DateTimeOffset, string)>();
+
+        await feed.PlayAsync(clock, (batch, _) =>
+        {
+            sent.Add((clock.Now, string.Join(",", batch.Select(e => e.Key))));
+            return Task.CompletedTask;
+        }, CancellationToken.None);
+
+        Assert.Equal(expected, sent);
+        Assert.Null(feed.NextTime); // the fleet's 40 s are over
+    }
+
+    [Fact]
+    public async Task A_stop_ends_the_play_without_an_error_and_sends_nothing_more()
+    {
+        using var feed = new SimulatedFeed(new FleetSimulator(Fleet));
+        using var stop = new CancellationTokenSource();
+        var batches = new List<List<Telemetry>>();
+
+        await feed.PlayAsync(new VirtualClock(Fleet.Start), async (batch, ct) =>
+        {
+            batches.Add(batch);
+            await stop.CancelAsync();     // Ctrl+C during the first send
+            ct.ThrowIfCancellationRequested();
+        }, stop.Token);
+
+        Assert.Single(batches);
+        Assert.NotNull(feed.NextTime);    // the rest of the fleet was never sent
+    }
+}
