@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Azure.EventHubs;
 using Pipeline.Cli.EventHubs;
+using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Local;

@@ -1,5 +1,4 @@
 using Pipeline.Core.Events;
-using Pipeline.Core.Processing;
 
 namespace Pipeline.Core.Simulation;
 
@@ -43,28 +42,6 @@ public sealed class SimulatedFeed : IDisposable
         }
 
         return batch;
-    }
-
-    /// <summary>
-    /// Sends each instant's events when its time comes on <paramref name="clock"/> (a live simulation to an endpoint or a
-    /// hub), until the fleet's run is over or <paramref name="cancellationToken"/> stops it; a stop is not a failure.
-    /// </summary>
-    public async Task PlayAsync(IRunClock clock, Func<List<Telemetry>, CancellationToken, Task> send, CancellationToken cancellationToken)
-    {
-        ArgumentNullException.ThrowIfNull(clock);
-        ArgumentNullException.ThrowIfNull(send);
-        try
-        {
-            while (NextTime is { } due)
-            {
-                await clock.WaitUntilAsync(due, cancellationToken).ConfigureAwait(false);
-                await send(TakeUntil(clock.Now), cancellationToken).ConfigureAwait(false);
-            }
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            // Ctrl+C: the caller reports what was sent.
-        }
     }
 
     public void Dispose() => _events.Dispose();

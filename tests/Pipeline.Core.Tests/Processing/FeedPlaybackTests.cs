@@ -2,10 +2,10 @@ using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Simulation;
 
-namespace Pipeline.Core.Tests.Simulation;
+namespace Pipeline.Core.Tests.Processing;
 
-/// <summary><see cref="SimulatedFeed.PlayAsync"/>: each instant's events are handed on when the run clock reaches it.</summary>
-public sealed class SimulatedFeedPlayTests
+/// <summary><see cref="FeedPlayback.PlayAsync"/>: each instant's events are handed on when the run clock reaches it.</summary>
+public sealed class FeedPlaybackTests
 {
     private static readonly FleetOptions Fleet = new()
     {
