@@ -2,7 +2,6 @@ using System.Threading.Channels;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
-using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 using Pipeline.Local;
 
@@ -13,19 +12,11 @@ public sealed class AlertDeliveryLoopTests
 {
     private static readonly DateTimeOffset T0 = new(2026, 1, 1, 0, 0, 0, TimeSpan.Zero);
 
-    private static readonly Core.Rules.RuleSet Hot = RuleSetLoader.Load("""
-        defaults: { outOfOrderTolerance: 0s }
-        rules:
-          - id: hot
-            metric: temperature
-            when: "> 80"
-        """).RuleSet!;
-
     private static Telemetry Reading(string device, double seconds, double temperature) =>
         new(device, T0.AddSeconds(seconds), new Dictionary<string, double>(StringComparer.Ordinal) { ["temperature"] = temperature }, null, SourcePosition.None);
 
     private static PartitionedProcessor Deferred(IAlertSink sink, Action<IReadOnlyList<AlertEvent>> delivered) =>
-        new(Hot, [new MemoryStateStore()], sink, new MemoryDeadLetterStore(), new ProcessorOptions { Environment = "test", DeferDelivery = true },
+        new(Samples.Hot, [new MemoryStateStore()], sink, new MemoryDeadLetterStore(), new ProcessorOptions { Environment = "test", DeferDelivery = true },
             parallel: false, sequenceBase: 0)
         { Delivered = delivered };
 

@@ -1,7 +1,6 @@
 using System.Text;
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Processing;
-using Pipeline.Core.RuleSets;
 using Pipeline.Core.State;
 using Pipeline.Local;
 
@@ -10,14 +9,6 @@ namespace Pipeline.Local.Tests;
 /// <summary><see cref="LineInput.ReplayAsync"/>: a recording replayed on its own time, as <c>pipeline replay</c> does.</summary>
 public sealed class LineInputReplayTests
 {
-    private static readonly Core.Rules.RuleSet Hot = RuleSetLoader.Load("""
-        defaults: { outOfOrderTolerance: 0s }
-        rules:
-          - id: hot
-            metric: temperature
-            when: "> 80"
-        """).RuleSet!;
-
     [Fact]
     public async Task A_recording_fires_and_resolves_on_its_own_time_and_its_bad_line_is_a_dead_letter_naming_the_line()
     {
@@ -29,7 +20,7 @@ public sealed class LineInputReplayTests
             """{"deviceId":"d1","ts":"2026-01-01T00:00:30Z","temperature":60}""") + "\n";
         var sink = new MemoryAlertSink();
         var deadLetters = new MemoryDeadLetterStore();
-        using var ingress = new PartitionedProcessor(Hot, [new MemoryStateStore()], sink, deadLetters, new ProcessorOptions { Environment = "test" },
+        using var ingress = new PartitionedProcessor(Samples.Hot, [new MemoryStateStore()], sink, deadLetters, new ProcessorOptions { Environment = "test" },
             parallel: false, sequenceBase: 0);
         var read = new List<long>();
 

@@ -7,6 +7,15 @@ internal static class Samples
 {
     public static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
+    /// <summary>One rule without reordering: a temperature above 80 fires, at or below resolves.</summary>
+    public static readonly Core.Rules.RuleSet Hot = Core.RuleSets.RuleSetLoader.Load("""
+        defaults: { outOfOrderTolerance: 0s }
+        rules:
+          - id: hot
+            metric: temperature
+            when: "> 80"
+        """).RuleSet!;
+
     public static AlertEvent Alert(string id, AlertTransitionKind kind = AlertTransitionKind.Fired, DateTimeOffset? time = null,
         Severity severity = Severity.Critical, string key = "chiller-17", string ruleId = "overheat", double? value = 86.25,
         string conditionSource = "override:site=plant-7")
