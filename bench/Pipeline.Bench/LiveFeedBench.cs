@@ -19,14 +19,17 @@ using Pipeline.Dashboard.Live;
 namespace Pipeline.Bench;
 
 /// <summary>
-/// <c>livefeed [--devices 10000] [--rounds 10] [--pairs 5] [--json FILE]</c>: what an open dashboard's live feed costs
+/// <c>livefeed [--devices 10000] [--rounds 5] [--pairs 16] [--json FILE]</c>: what an open dashboard's live feed costs
 /// the processor. One <see cref="PartitionProcessor"/> (in-memory state) delivers its alerts to a <see cref="LiveFeed"/>
-/// served by Kestrel on loopback, as the CLI's run does. The stream is cut into segments of <c>--rounds</c> rounds of
-/// every device; each pair of segments runs one without a subscriber and one with a subscriber connected to
-/// <c>GET /api/stream</c> (a separate <c>curl</c> process, standing in for the browser, so its reading is not counted
-/// in this process), the order alternating from pair to pair so drift in the machine's load hits both alike. The first
-/// segment (new keys, JIT) is not counted. Throughput is events per second of wall time and per second of this
-/// process's CPU time (processor, feed and the server's writes); the cost is one minus the ratio of the medians.
+/// served by Kestrel on loopback, as the CLI's run does. The stream is cut into trials of <c>--rounds</c> rounds of every
+/// device; each pair runs one trial without a subscriber (A) and one with a subscriber connected to
+/// <c>GET /api/stream</c> (B: a separate <c>curl</c> process, standing in for the browser, so its reading is not counted
+/// in this process), in the order A B, B A, A B, … so drift in the machine's load hits both arms alike. The first trial
+/// (new keys, JIT) is not counted. Each trial's throughput is events per second of wall time and per second of this
+/// process's CPU time (processor, the feed's writer, the server's writes). The cost of a pair is 1 − B/A; the report
+/// gives every trial, the median of each arm, and the paired costs' mean with a 95% Student-t interval and their median
+/// with a distribution-free (sign-test order-statistic) interval. The processor's own share is measured directly too:
+/// the delivering thread's CPU time inside <see cref="LiveFeed.Publish"/>.
 /// </summary>
 internal static class LiveFeedBench
 {
@@ -35,8 +38,8 @@ internal static class LiveFeedBench
     public static async Task<int> RunAsync(string[] args)
     {
         var devices = 10_000;
-        var rounds = 10;
-        var pairs = 5;
+        var rounds = 5;
+        var pairs = 16;
         string? jsonPath = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -48,12 +51,18 @@ internal static class LiveFeedBench
                 case "--pairs": pairs = int.Parse(Next(), Inv); break;
                 case "--json": jsonPath = Next(); break;
                 default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: livefeed [--devices 10000] [--rounds 10] [--pairs 5] [--json FILE]");
+                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: livefeed [--devices 10000] [--rounds 5] [--pairs 16] [--json FILE]");
                     return 2;
             }
         }
 
-        Console.WriteLine($"livefeed: {devices} devices, segments of {rounds} rounds, {pairs} pairs (without/with a subscriber)");
+        if (pairs < 2 || rounds < 1)
+        {
+            Console.Error.WriteLine("livefeed needs --pairs 2 or more (8 or more for a useful interval) and --rounds 1 or more");
+            return 2;
+        }
+
+        Console.WriteLine($"livefeed: {devices} devices, trials of {rounds} rounds, {pairs} pairs (A without, B with a subscriber)");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -73,6 +82,7 @@ internal static class LiveFeedBench
         {
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var published = sink.Published;
+            var publishNs = sink.PublishCpuNanoseconds;
             var clock = Stopwatch.StartNew();
             long events = 0;
             var batch = new List<Telemetry>(512);
@@ -108,16 +118,18 @@ internal static class LiveFeedBench
 
             var wall = clock.Elapsed.TotalSeconds;
             var cpuSeconds = (Process.GetCurrentProcess().TotalProcessorTime - cpu).TotalSeconds;
-            return new Segment(events, wall, cpuSeconds, sink.Published - published);
+            return new Segment(events, wall, cpuSeconds, sink.Published - published, (sink.PublishCpuNanoseconds - publishNs) / 1e9);
         }
 
         await RunSegmentAsync().ConfigureAwait(false);
         var without = new List<Segment>();
         var with = new List<Segment>();
         long alertsReceived = 0;
+        Console.WriteLine("pair order   A events/s   B events/s   A events/CPU-s   B events/CPU-s   B alerts   B publish CPU ms");
         for (var pair = 0; pair < pairs; pair++)
         {
-            foreach (var subscribed in pair % 2 == 0 ? new[] { false, true } : [true, false])
+            var order = pair % 2 == 0 ? new[] { false, true } : [true, false];
+            foreach (var subscribed in order)
             {
                 if (!subscribed)
                 {
@@ -140,7 +152,7 @@ internal static class LiveFeedBench
 
                 with.Add(await RunSegmentAsync().ConfigureAwait(false));
 
-                // Give the subscriber a moment to read what the segment queued, then disconnect it.
+                // Give the subscriber a moment to read what the trial queued, then disconnect it.
                 await Task.Delay(200).ConfigureAwait(false);
                 curl.Kill();
                 await curl.WaitForExitAsync().ConfigureAwait(false);
@@ -151,43 +163,76 @@ internal static class LiveFeedBench
                     await Task.Delay(10).ConfigureAwait(false);
                 }
             }
+
+            var a = without[^1];
+            var b = with[^1];
+            Console.WriteLine(string.Create(Inv, $"{pair + 1,4} {(order[0] ? "B A" : "A B"),5} {a.Events / a.WallSeconds,12:0} {b.Events / b.WallSeconds,12:0} {a.Events / a.CpuSeconds,16:0} {b.Events / b.CpuSeconds,16:0} {b.Alerts,10} {b.PublishCpuSeconds * 1000,18:0.000}"));
         }
 
         await app.StopAsync().ConfigureAwait(false);
-        static double Median(IEnumerable<double> values)
+        var wallWithout = PairedStatistics.MedianOf(without.Select(s => s.Events / s.WallSeconds));
+        var wallWith = PairedStatistics.MedianOf(with.Select(s => s.Events / s.WallSeconds));
+        var cpuWithout = PairedStatistics.MedianOf(without.Select(s => s.Events / s.CpuSeconds));
+        var cpuWith = PairedStatistics.MedianOf(with.Select(s => s.Events / s.CpuSeconds));
+
+        // The cost of each pair, in percent: 1 − B/A (positive when the subscriber slows the processor).
+        var wallCost = PairedStatistics.Of(without.Zip(with, (a, b) => (1 - ((b.Events / b.WallSeconds) / (a.Events / a.WallSeconds))) * 100).ToArray());
+        var cpuCost = PairedStatistics.Of(without.Zip(with, (a, b) => (1 - ((b.Events / b.CpuSeconds) / (a.Events / a.CpuSeconds))) * 100).ToArray());
+
+        // The feed writer's work per alert, off the processor's path: one serialization (and its SSE frame) per alert.
+        var serializeStart = ThreadCpuTime.NowNanoseconds();
+        var serialized = 0;
+        for (var repeat = 0; repeat < 20; repeat++)
         {
-            var sorted = values.Order().ToArray();
-            return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[(sorted.Length / 2) - 1] + sorted[sorted.Length / 2]) / 2;
+            foreach (var alert in sink.Recent)
+            {
+                serialized += alert.ToJsonBytes().Length > 0 ? 1 : 0;
+            }
         }
 
-        var wallWithout = Median(without.Select(s => s.Events / s.WallSeconds));
-        var wallWith = Median(with.Select(s => s.Events / s.WallSeconds));
-        var cpuWithout = Median(without.Select(s => s.Events / s.CpuSeconds));
-        var cpuWith = Median(with.Select(s => s.Events / s.CpuSeconds));
+        var serializeMicroseconds = (ThreadCpuTime.NowNanoseconds() - serializeStart) / 1e3 / Math.Max(1, serialized);
+        var serializeShare = PairedStatistics.MedianOf(with.Select(s => s.Alerts * serializeMicroseconds / 1e6 / s.CpuSeconds * 100));
+
+        // The delivering thread's CPU time inside Publish against the trial's process CPU time: the processor's own share.
+        var publishShare = PairedStatistics.MedianOf(with.Select(s => s.PublishCpuSeconds / s.CpuSeconds * 100));
         var metrics = new List<(string Name, double Value)>
         {
             ("livefeed.devices", devices),
-            ("livefeed.eventsPerSegment", without[0].Events),
+            ("livefeed.eventsPerTrial", without[0].Events),
             ("livefeed.pairs", pairs),
-            ("livefeed.alertsPerSegment", Median(with.Select(s => (double)s.Alerts))),
+            ("livefeed.alertsPerTrial", PairedStatistics.MedianOf(with.Select(s => (double)s.Alerts))),
             ("livefeed.alertsReceivedBySubscriber", alertsReceived),
             ("livefeed.eventsPerSecond.without", wallWithout),
             ("livefeed.eventsPerSecond.with", wallWith),
-            ("livefeed.costPercent.wall", (1 - (wallWith / wallWithout)) * 100),
+            ("livefeed.costPercent.wall.mean", wallCost.Mean),
+            ("livefeed.costPercent.wall.ci95.low", wallCost.MeanLow),
+            ("livefeed.costPercent.wall.ci95.high", wallCost.MeanHigh),
+            ("livefeed.costPercent.wall.median", wallCost.Median),
+            ("livefeed.costPercent.wall.medianCi.low", wallCost.MedianLow),
+            ("livefeed.costPercent.wall.medianCi.high", wallCost.MedianHigh),
             ("livefeed.eventsPerCpuSecond.without", cpuWithout),
             ("livefeed.eventsPerCpuSecond.with", cpuWith),
-            ("livefeed.costPercent.cpu", (1 - (cpuWith / cpuWithout)) * 100),
+            ("livefeed.costPercent.cpu.mean", cpuCost.Mean),
+            ("livefeed.costPercent.cpu.ci95.low", cpuCost.MeanLow),
+            ("livefeed.costPercent.cpu.ci95.high", cpuCost.MeanHigh),
+            ("livefeed.costPercent.cpu.median", cpuCost.Median),
+            ("livefeed.costPercent.cpu.medianCi.low", cpuCost.MedianLow),
+            ("livefeed.costPercent.cpu.medianCi.high", cpuCost.MedianHigh),
+            ("livefeed.medianCi.coveragePercent", cpuCost.MedianCoverage * 100),
+            ("livefeed.publishCpuPercentOfTrial", publishShare),
+            ("livefeed.serializeCpuMicrosecondsPerAlert", serializeMicroseconds),
+            ("livefeed.serializeCpuPercentOfTrial", serializeShare),
+            ("livefeed.publishCpuMicrosecondsPerAlert", PairedStatistics.MedianOf(with.Where(s => s.Alerts > 0).Select(s => s.PublishCpuSeconds * 1e6 / s.Alerts))),
         };
         foreach (var (name, value) in metrics)
         {
-            Console.WriteLine($"{name,-40} {value.ToString("0.###", Inv)}");
+            Console.WriteLine($"{name,-42} {value.ToString("0.###", Inv)}");
         }
 
-        foreach (var (name, segments) in new[] { ("without", without), ("with", with) })
-        {
-            Console.WriteLine($"{name,-8} events/s: {string.Join(", ", segments.Select(s => (s.Events / s.WallSeconds).ToString("0", Inv)))}; " +
-                $"events/CPU-s: {string.Join(", ", segments.Select(s => (s.Events / s.CpuSeconds).ToString("0", Inv)))}");
-        }
+        Console.WriteLine(string.Create(Inv, $"cost by wall time: mean {wallCost.Mean:0.00}% (95% t interval {wallCost.MeanLow:0.00}% to {wallCost.MeanHigh:0.00}%), median {wallCost.Median:0.00}% ({wallCost.MedianCoverage * 100:0.0}% sign-test interval {wallCost.MedianLow:0.00}% to {wallCost.MedianHigh:0.00}%)"));
+        Console.WriteLine(string.Create(Inv, $"cost by CPU time:  mean {cpuCost.Mean:0.00}% (95% t interval {cpuCost.MeanLow:0.00}% to {cpuCost.MeanHigh:0.00}%), median {cpuCost.Median:0.00}% ({cpuCost.MedianCoverage * 100:0.0}% sign-test interval {cpuCost.MedianLow:0.00}% to {cpuCost.MedianHigh:0.00}%)"));
+        Console.WriteLine(string.Create(Inv, $"processor path: Publish took {publishShare:0.0000}% of a trial's CPU time (median over the B trials)"));
+        Console.WriteLine(string.Create(Inv, $"feed writer: serializing an alert takes {serializeMicroseconds:0.0} us of CPU, {serializeShare:0.0000}% of a trial's CPU time at its alert rate"));
 
         if (jsonPath is not null)
         {
@@ -199,7 +244,27 @@ internal static class LiveFeedBench
             w.WriteNumber("roundsPerSegment", rounds);
             w.WriteNumber("pairs", pairs);
             w.WriteString("subscriber", "curl -sN on GET /api/stream (a separate process)");
+            w.WriteString("order", "A B, B A, A B, ... (A without, B with a subscriber)");
+            w.WriteString("interval", "cost = 1 - B/A per pair; mean with a 95% Student-t interval; median with a sign-test order-statistic interval");
             w.WriteEndObject();
+            w.WriteStartArray("trials");
+            for (var i = 0; i < pairs; i++)
+            {
+                foreach (var (arm, t) in new[] { ("A", without[i]), ("B", with[i]) })
+                {
+                    w.WriteStartObject();
+                    w.WriteNumber("pair", i + 1);
+                    w.WriteString("arm", arm);
+                    w.WriteNumber("events", t.Events);
+                    w.WriteNumber("wallSeconds", Math.Round(t.WallSeconds, 4));
+                    w.WriteNumber("cpuSeconds", Math.Round(t.CpuSeconds, 4));
+                    w.WriteNumber("alerts", t.Alerts);
+                    w.WriteNumber("publishCpuSeconds", Math.Round(t.PublishCpuSeconds, 6));
+                    w.WriteEndObject();
+                }
+            }
+
+            w.WriteEndArray();
             w.WriteStartArray("metrics");
             foreach (var (name, value) in metrics)
             {
@@ -217,17 +282,33 @@ internal static class LiveFeedBench
         return 0;
     }
 
-    private sealed record Segment(long Events, double WallSeconds, double CpuSeconds, long Alerts);
+    private sealed record Segment(long Events, double WallSeconds, double CpuSeconds, long Alerts, double PublishCpuSeconds);
 
     /// <summary>Delivers like the CLI's run: the alerts go to the live feed once the sink has them.</summary>
     private sealed class FeedSink(LiveFeed feed) : IAlertSink
     {
         public long Published { get; private set; }
 
+        /// <summary>CPU time of the delivering thread inside <see cref="LiveFeed.Publish"/>: what the feed costs the processor's path.</summary>
+        public long PublishCpuNanoseconds { get; private set; }
+
+        /// <summary>The latest delivered alerts (up to 1,000), to time the feed writer's serialization afterwards.</summary>
+        public List<AlertEvent> Recent { get; } = new(1000);
+
         public Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
         {
             Published += alerts.Count;
+            foreach (var a in alerts)
+            {
+                if (Recent.Count < 1000)
+                {
+                    Recent.Add(a);
+                }
+            }
+
+            var start = ThreadCpuTime.NowNanoseconds();
             feed.Publish(alerts);
+            PublishCpuNanoseconds += ThreadCpuTime.NowNanoseconds() - start;
             return Task.CompletedTask;
         }
     }

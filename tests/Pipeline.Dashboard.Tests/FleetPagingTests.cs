@@ -49,5 +49,49 @@ public sealed class FleetPagingTests
         Assert.Equal(334, filtered.ByStatus["pending"]);
     }
 
+    [Fact]
+    public void Label_values_are_listed_once_each_in_ordinal_order_and_the_label_filters_match_exactly()
+    {
+        static DeviceActivity Device(string id, string? site, string? type)
+        {
+            var labels = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (site is not null)
+            {
+                labels["site"] = site;
+            }
+
+            if (type is not null)
+            {
+                labels["deviceType"] = type;
+            }
+
+            return new DeviceActivity(id, s_now, labels, new Dictionary<string, double>());
+        }
+
+        var devices = new List<DeviceActivity>
+        {
+            Device("d1", "plant-b", "pump"),
+            Device("d2", "plant-a", "chiller"),
+            Device("d3", "plant-b", "chiller"),
+            Device("d4", null, "Pump"),       // no site; a type that differs from "pump" only in case
+            Device("d5", "Plant-a", null),    // a site that differs from "plant-a" only in case
+        };
+
+        var all = FleetView.Build(devices, [], new FleetQuery(null, null, null, null, 0, 100), TimeSpan.FromMinutes(2));
+        Assert.Equal(["Plant-a", "plant-a", "plant-b"], all.LabelValues["site"]);
+        Assert.Equal(["Pump", "chiller", "pump"], all.LabelValues["deviceType"]);
+
+        var chillersAtB = FleetView.Build(devices, [], new FleetQuery(null, "plant-b", "chiller", null, 0, 100), TimeSpan.FromMinutes(2));
+        Assert.Equal(["d3"], chillersAtB.Devices.Select(d => d.Id));
+        var pumps = FleetView.Build(devices, [], new FleetQuery(null, null, "pump", null, 0, 100), TimeSpan.FromMinutes(2));
+        Assert.Equal(["d1"], pumps.Devices.Select(d => d.Id));
+        var atA = FleetView.Build(devices, [], new FleetQuery(null, "plant-a", null, null, 0, 100), TimeSpan.FromMinutes(2));
+        Assert.Equal(["d2"], atA.Devices.Select(d => d.Id));
+
+        // The label values and counts describe the whole fleet, whatever the filter.
+        Assert.Equal(all.LabelValues["site"], chillersAtB.LabelValues["site"]);
+        Assert.Equal(5, chillersAtB.ByStatus["ok"]);
+    }
+
     private static int Number(string id) => int.Parse(id.AsSpan(4), System.Globalization.CultureInfo.InvariantCulture);
 }

@@ -27,9 +27,14 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
     public MetricHistoryOptions Options { get; }
 
-    public int DeviceCount => _devices.Count;
+    public int DeviceCount => Volatile.Read(ref _orderCount);
 
     private long _latestTicks = long.MinValue;
+
+    // Every device in the order first seen, for listing without locking the map; grown under _orderLock only.
+    private readonly Lock _orderLock = new();
+    private DeviceSeries[] _order = [];
+    private int _orderCount;
 
     /// <summary>The newest event time recorded across all devices; null before the first event.</summary>
     public DateTimeOffset? LatestEventTime => Interlocked.Read(ref _latestTicks) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
@@ -39,7 +44,7 @@ public sealed class MemoryMetricHistory : IMetricHistory
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
         {
-            var device = _devices.GetOrAdd(e.Key, static key => new DeviceSeries(key));
+            var device = Device(e.Key);
             var ticks = e.Timestamp.UtcTicks;
             for (var seen = Interlocked.Read(ref _latestTicks); ticks > seen; seen = Interlocked.Read(ref _latestTicks))
             {
@@ -92,26 +97,64 @@ public sealed class MemoryMetricHistory : IMetricHistory
     public void RecordState(string key, bool pending)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var device = _devices.GetOrAdd(key, static k => new DeviceSeries(k));
+        var device = Device(key);
         device.Pending = pending;
     }
 
+    /// <summary>The key's series, added to the listing order the first time the key is seen.</summary>
+    private DeviceSeries Device(string key)
+    {
+        if (_devices.TryGetValue(key, out var device))
+        {
+            return device;
+        }
+
+        lock (_orderLock)
+        {
+            if (_devices.TryGetValue(key, out device))
+            {
+                return device;
+            }
+
+            device = new DeviceSeries(key);
+            if (_orderCount == _order.Length)
+            {
+                var grown = new DeviceSeries[Math.Max(16, _order.Length * 2)];
+                Array.Copy(_order, grown, _orderCount);
+                Volatile.Write(ref _order, grown);
+            }
+
+            // The slot is written before the count that makes it visible to a listing.
+            _order[_orderCount] = device;
+            Volatile.Write(ref _orderCount, _orderCount + 1);
+            _devices[key] = device;
+            return device;
+        }
+    }
+
+    /// <summary>
+    /// Lists every device without copying its metrics: the fleet view reads keys, times, labels and pending flags, so
+    /// each device's last values are a view that copies them (under the device's lock) only when first read.
+    /// </summary>
     public Task<IReadOnlyList<DeviceActivity>> ListAsync(CancellationToken cancellationToken = default)
     {
-        var list = new List<DeviceActivity>(_devices.Count);
-        foreach (var device in _devices.Values)
+        // The append-only array, not ConcurrentDictionary.Values, which takes every lock of the map and copies it.
+        var order = Volatile.Read(ref _order);
+        var count = Math.Min(Volatile.Read(ref _orderCount), order.Length);
+        var list = new DeviceActivity[count];
+        for (var i = 0; i < count; i++)
         {
+            var device = order[i];
+            DateTimeOffset lastEventTime;
+            IReadOnlyDictionary<string, string> labels;
             lock (device)
             {
-                var last = new Dictionary<string, double>(device.Metrics.Count, StringComparer.Ordinal);
-                foreach (var (name, ring) in device.Metrics)
-                {
-                    last[name] = ring.Last;
-                }
-
-                var lastEvent = device.LastEventTime == DateTimeOffset.MinValue ? (DateTimeOffset?)null : device.LastEventTime;
-                list.Add(new DeviceActivity(device.Key, lastEvent, device.Labels, last, device.Pending));
+                lastEventTime = device.LastEventTime;
+                labels = device.Labels;
             }
+
+            var lastEvent = lastEventTime == DateTimeOffset.MinValue ? (DateTimeOffset?)null : lastEventTime;
+            list[i] = new DeviceActivity(device.Key, lastEvent, labels, new LastValuesView(device), device.Pending);
         }
 
         return Task.FromResult<IReadOnlyList<DeviceActivity>>(list);
@@ -180,6 +223,47 @@ public sealed class MemoryMetricHistory : IMetricHistory
         public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
         public Dictionary<string, Ring> Metrics { get; } = new(StringComparer.Ordinal);
+    }
+
+    /// <summary>A device's last metric values, copied from its rings the first time they are read.</summary>
+    private sealed class LastValuesView(DeviceSeries device) : IReadOnlyDictionary<string, double>
+    {
+        private Dictionary<string, double>? _values;
+
+        public int Count => Values().Count;
+
+        public double this[string key] => Values()[key];
+
+        IEnumerable<string> IReadOnlyDictionary<string, double>.Keys => Values().Keys;
+
+        IEnumerable<double> IReadOnlyDictionary<string, double>.Values => Values().Values;
+
+        public bool ContainsKey(string key) => Values().ContainsKey(key);
+
+        public bool TryGetValue(string key, out double value) => Values().TryGetValue(key, out value);
+
+        public IEnumerator<KeyValuePair<string, double>> GetEnumerator() => Values().GetEnumerator();
+
+        System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => GetEnumerator();
+
+        private Dictionary<string, double> Values()
+        {
+            if (Volatile.Read(ref _values) is { } values)
+            {
+                return values;
+            }
+
+            lock (device)
+            {
+                values = new Dictionary<string, double>(device.Metrics.Count, StringComparer.Ordinal);
+                foreach (var (name, ring) in device.Metrics)
+                {
+                    values[name] = ring.Last;
+                }
+            }
+
+            return Interlocked.CompareExchange(ref _values, values, null) ?? values;
+        }
     }
 
     private sealed class Ring(int size)

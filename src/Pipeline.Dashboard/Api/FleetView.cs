@@ -40,10 +40,12 @@ internal static class FleetView
 
         // Counted per status index (DeviceStatus values 0..3), so no status name is formatted per device.
         Span<int> counts = stackalloc int[4];
-        var labelValues = new SortedSet<string>[FilterLabels.Length];
+
+        // The first MaxLabelValues distinct values of each filter label, sorted once at the end.
+        var labelValues = new HashSet<string>[FilterLabels.Length];
         for (var i = 0; i < labelValues.Length; i++)
         {
-            labelValues[i] = new SortedSet<string>(StringComparer.Ordinal);
+            labelValues[i] = new HashSet<string>(StringComparer.Ordinal);
         }
 
         // Only the matching rows' sort keys are collected; a DeviceSummary is built for the page alone.
@@ -52,18 +54,24 @@ internal static class FleetView
         for (var index = 0; index < devices.Count; index++)
         {
             var d = devices[index];
-            for (var i = 0; i < FilterLabels.Length; i++)
+
+            // Each filter label is looked up once per device, for the label values and the filters alike.
+            var site = d.Labels.TryGetValue(FilterLabels[0], out var siteValue) ? siteValue : null;
+            var type = d.Labels.TryGetValue(FilterLabels[1], out var typeValue) ? typeValue : null;
+            if (site is not null && labelValues[0].Count < MaxLabelValues)
             {
-                if (labelValues[i].Count < MaxLabelValues && d.Labels.TryGetValue(FilterLabels[i], out var v))
-                {
-                    labelValues[i].Add(v);
-                }
+                labelValues[0].Add(site);
+            }
+
+            if (type is not null && labelValues[1].Count < MaxLabelValues)
+            {
+                labelValues[1].Add(type);
             }
 
             DeviceStatus status;
             Severity? severity = null;
             var count = 0;
-            if (worst.TryGetValue(d.Key, out var w))
+            if (worst.Count > 0 && worst.TryGetValue(d.Key, out var w))
             {
                 status = w.Count > 0 ? DeviceStatus.Firing : DeviceStatus.Pending;
                 severity = w.Severity;
@@ -82,8 +90,8 @@ internal static class FleetView
 
             counts[(int)status]++;
             if ((query.Status is { } s && s != status)
-                || (query.Site is { } site && (!d.Labels.TryGetValue("site", out var ds) || ds != site))
-                || (query.DeviceType is { } type && (!d.Labels.TryGetValue("deviceType", out var dt) || dt != type))
+                || (query.Site is { } wantedSite && site != wantedSite)
+                || (query.DeviceType is { } wantedType && type != wantedType)
                 || (query.Search is { } q && !d.Key.Contains(q, StringComparison.OrdinalIgnoreCase)))
             {
                 continue;
@@ -103,7 +111,9 @@ internal static class FleetView
         var values = new Dictionary<string, IReadOnlyList<string>>(FilterLabels.Length, StringComparer.Ordinal);
         for (var i = 0; i < FilterLabels.Length; i++)
         {
-            values[FilterLabels[i]] = [.. labelValues[i]];
+            var sorted = labelValues[i].ToArray();
+            Array.Sort(sorted, StringComparer.Ordinal);
+            values[FilterLabels[i]] = sorted;
         }
 
         return new DeviceListResponse(devices.Count, matched, query.Offset, page, byStatus, values);

@@ -11,18 +11,32 @@ namespace Pipeline.Dashboard.Live;
 /// <summary>
 /// The local server's live feed, Server-Sent Events at <c>GET /api/stream</c>: every delivered alert transition as it
 /// happens (<c>event: alert</c>, the CloudEvent) and the health totals once per interval (<c>event: health</c>).
-/// Publishing serializes each alert once and never waits: a subscriber that falls behind is told to reload
-/// (<c>event: resync</c>) instead of slowing the pipeline down.
+/// Publishing only hands the delivered batch to a bounded queue and never waits; the feed's own writer serializes each
+/// alert once, off the delivering thread, and queues it for every subscriber. A subscriber that falls behind (or a
+/// writer that does) is told to reload (<c>event: resync</c>) instead of slowing the pipeline down.
 /// </summary>
 public sealed class LiveFeed
 {
     /// <summary>Messages one subscriber may have waiting before it is told to resync.</summary>
     public const int SubscriberCapacity = 1024;
 
+    /// <summary>Delivered batches that may wait for the feed's writer before subscribers are told to resync.</summary>
+    public const int PendingBatches = 256;
+
     private readonly Lock _lock = new();
-    private readonly List<Subscriber> _subscribers = [];
+
+    private readonly Channel<AlertEvent[]> _pending = Channel.CreateBounded<AlertEvent[]>(new BoundedChannelOptions(PendingBatches)
+    {
+        FullMode = BoundedChannelFullMode.DropWrite,
+        SingleReader = true,
+    });
+
     private readonly TimeProvider _time;
     private readonly TimeSpan _healthEvery;
+
+    // Copied on change (a page opening or closing), so Publish reads it without a lock.
+    private volatile Subscriber[] _subscribers = [];
+    private Task? _writer;
 
     public LiveFeed(TimeProvider time, TimeSpan? healthEvery = null)
     {
@@ -35,40 +49,51 @@ public sealed class LiveFeed
         }
     }
 
-    public int Subscribers
+    public int Subscribers => _subscribers.Length;
+
+    /// <summary>
+    /// Hands delivered alert transitions to the feed's writer: with no page open, one read of the subscriber list; with
+    /// pages open, a copy of the batch's references into a bounded queue. Serializing and writing happen elsewhere.
+    /// </summary>
+    public void Publish(IReadOnlyList<AlertEvent> alerts)
     {
-        get
+        ArgumentNullException.ThrowIfNull(alerts);
+        if (alerts.Count == 0 || _subscribers.Length == 0)
         {
-            lock (_lock)
+            return;
+        }
+
+        // A copy: the caller may reuse its list once delivery returns.
+        if (!_pending.Writer.TryWrite([.. alerts]))
+        {
+            // The writer is behind: the pages will miss alerts, so they reload instead.
+            foreach (var s in _subscribers)
             {
-                return _subscribers.Count;
+                s.Overflowed = true;
             }
         }
     }
 
-    /// <summary>Sends delivered alert transitions to every subscriber; costs nothing when nobody listens.</summary>
-    public void Publish(IReadOnlyList<AlertEvent> alerts)
+    /// <summary>The feed's writer: serializes each delivered alert once and queues the message for every subscriber.</summary>
+    private async Task WriteAlertsAsync()
     {
-        ArgumentNullException.ThrowIfNull(alerts);
-        Subscriber[] subscribers;
-        lock (_lock)
+        await foreach (var batch in _pending.Reader.ReadAllAsync().ConfigureAwait(false))
         {
-            if (_subscribers.Count == 0 || alerts.Count == 0)
+            var subscribers = _subscribers;
+            if (subscribers.Length == 0)
             {
-                return;
+                continue;
             }
 
-            subscribers = [.. _subscribers];
-        }
-
-        foreach (var alert in alerts)
-        {
-            var message = Frame("alert", alert.ToJsonBytes());
-            foreach (var s in subscribers)
+            foreach (var alert in batch)
             {
-                if (!s.Messages.Writer.TryWrite(message))
+                var message = Frame("alert", alert.ToJsonBytes());
+                foreach (var s in subscribers)
                 {
-                    s.Overflowed = true;
+                    if (!s.Messages.Writer.TryWrite(message))
+                    {
+                        s.Overflowed = true;
+                    }
                 }
             }
         }
@@ -91,7 +116,10 @@ public sealed class LiveFeed
         var subscriber = new Subscriber();
         lock (_lock)
         {
-            _subscribers.Add(subscriber);
+            _subscribers = [.. _subscribers, subscriber];
+
+            // Started by the first page, so a run nobody watches has no writer.
+            _writer ??= Task.Run(WriteAlertsAsync);
         }
 
         var ct = context.RequestAborted;
@@ -145,7 +173,7 @@ public sealed class LiveFeed
         {
             lock (_lock)
             {
-                _subscribers.Remove(subscriber);
+                _subscribers = [.. _subscribers.Where(s => s != subscriber)];
             }
         }
     }

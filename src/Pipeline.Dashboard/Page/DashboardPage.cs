@@ -85,12 +85,14 @@ public static class DashboardPage
     {
         var template = Encoding.UTF8.GetString(Assets["index.html"]);
 
-        // The Function App checks the key on every request, assets included: pass the page's own key on to them.
+        // The Function App checks the key on every request, assets included: pass the page's own key on to them, and to
+        // the preloaded first fleet page, which starts with the HTML instead of waiting for the script.
         var code = context.Request.Query["code"].ToString();
         var query = code.Length > 0 ? "?code=" + Uri.EscapeDataString(code) : string.Empty;
         var html = template
             .Replace("{{assets}}", WebUtility.HtmlEncode(options.PathPrefix + "/assets/"), StringComparison.Ordinal)
             .Replace("{{query}}", WebUtility.HtmlEncode(query), StringComparison.Ordinal)
+            .Replace("{{apiQuery}}", WebUtility.HtmlEncode(code.Length > 0 ? "&code=" + Uri.EscapeDataString(code) : string.Empty), StringComparison.Ordinal)
             .Replace("{{live}}", options.Live == LiveMode.Stream ? "stream" : "poll", StringComparison.Ordinal)
             .Replace("{{poll}}", ((int)options.PollInterval.TotalMilliseconds).ToString(System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
         SetSecurityHeaders(context.Response);

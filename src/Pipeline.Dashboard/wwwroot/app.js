@@ -9,12 +9,29 @@
   const pageSize = 100;
   const state = { offset: 0, matched: 0, device: null, alerts: [], health: null, lastHealth: null, refreshTimer: 0, charts: [] };
   const $ = (id) => document.getElementById(id);
+  // The chart library (51 KB) is loaded when a device is first opened, so it is not on the fleet's first render.
+  const chartsSrc = document.currentScript && document.currentScript.dataset.charts;
+  let chartLibrary = null;
+  function loadCharts() {
+    if (typeof uPlot !== "undefined") return Promise.resolve();
+    if (!chartLibrary) {
+      chartLibrary = new Promise((resolve) => {
+        const s = document.createElement("script");
+        s.src = chartsSrc;
+        s.onload = resolve;
+        s.onerror = () => { chartLibrary = null; resolve(); };
+        document.head.append(s);
+      });
+    }
+    return chartLibrary;
+  }
 
   function api(path, params) {
     const url = new URL(path, location.origin);
     for (const [k, v] of Object.entries(params || {})) { if (v !== "" && v != null) url.searchParams.set(k, v); }
     if (code) url.searchParams.set("code", code);
-    return fetch(url, { headers: { accept: "application/json" } }).then(async (r) => {
+    // No custom headers: the page preloads the fleet's first page (index.html), and a fetch with headers would not reuse it.
+    return fetch(url).then(async (r) => {
       const json = await r.json().catch(() => null);
       if (!r.ok) {
         const e = new Error((json && json.error) || ("The server answered " + r.status + "."));
@@ -109,7 +126,19 @@
     return b;
   }
 
-  async function loadFleet() {
+  // One fleet request at a time: a reload asked for while one is on its way runs once it is answered, so the first
+  // render never shares the server with a second listing of the fleet, and answers are shown in the order asked.
+  let fleetLoading = null, fleetAgain = false;
+  function loadFleet() {
+    if (fleetLoading) { fleetAgain = true; return fleetLoading; }
+    fleetLoading = fetchFleet().finally(() => {
+      fleetLoading = null;
+      if (fleetAgain) { fleetAgain = false; loadFleet().catch(report); }
+    });
+    return fleetLoading;
+  }
+
+  async function fetchFleet() {
     const r = await api("/api/devices", fleetParams());
     state.matched = r.matched;
     const rows = document.createDocumentFragment();
@@ -258,7 +287,7 @@
   async function loadDevice(id) {
     let view, hist;
     try {
-      [view, hist] = await Promise.all([api("/api/devices/" + encodeURIComponent(id)), api("/api/devices/" + encodeURIComponent(id) + "/history")]);
+      [view, hist] = await Promise.all([api("/api/devices/" + encodeURIComponent(id)), api("/api/devices/" + encodeURIComponent(id) + "/history"), loadCharts()]);
     } catch (e) {
       if (e.status === 404) { showError("No device " + JSON.stringify(id) + " has been seen."); return; }
       throw e;
@@ -359,7 +388,7 @@
     src.addEventListener("health", (m) => {
       renderHealth(JSON.parse(m.data));
       // New devices and last-seen times: the fleet page is reloaded at most every 5 s, however busy the pipeline.
-      if (Date.now() - (state.fleetLoadedAt || 0) >= 5000) loadFleet().catch(report);
+      if (!fleetLoading && Date.now() - (state.fleetLoadedAt || 0) >= 5000) loadFleet().catch(report);
     });
     src.addEventListener("alert", (m) => onAlert(JSON.parse(m.data)));
     src.addEventListener("resync", () => { loadTimeline().then(refreshViews).catch(report); });
