@@ -41,6 +41,29 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
     /// <summary>Dead letters this instance appended (not counting ones already in the file).</summary>
     public long Written { get; private set; }
 
+    /// <summary>How many of the most recently written ids are remembered to skip repeats; bounds the memory this takes.</summary>
+    public int RememberedIds { get; init; } = DefaultRememberedIds;
+
+    /// <summary>Enough for every letter a redelivered batch or a resent request repeats, at about 100 bytes each.</summary>
+    public const int DefaultRememberedIds = 100_000;
+
+    /// <summary>Ids remembered now (at most <see cref="RememberedIds"/>).</summary>
+    public int Remembered
+    {
+        get
+        {
+            _gate.Wait();
+            try
+            {
+                return _ids.Count;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
+
     public async Task AddAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(deadLetters);
