@@ -2,16 +2,20 @@ using System.Globalization;
 
 namespace Pipeline.Bench;
 
-/// <summary>One soak sample, taken after a full collection: the GC heap, the working set and the transitions delivered so far.</summary>
-internal readonly record struct HeapSample(double Seconds, long HeapBytes, long WorkingSetBytes, long Delivered);
+/// <summary>
+/// One soak sample, taken after a full collection: the GC heap, the working set, the transitions delivered so far and
+/// those waiting in outboxes (not judged: they explain the heap's swings).
+/// </summary>
+internal readonly record struct HeapSample(double Seconds, long HeapBytes, long WorkingSetBytes, long Delivered, long Waiting = 0);
 
 /// <summary>
 /// What "flat" means for a soak. Samples taken before the run has delivered <see cref="WarmUpTransitions"/> are the
 /// warm-up: the bounded in-memory structures (the alert history, the sink's remembered ids, the notification gate's
 /// decisions) are still filling, and growth there is expected. After it, the heap must not trend upwards: the
 /// least-squares slope of the heap over time stays at or below <see cref="MaxSlopeMBPerMinute"/>, and the last third's
-/// peak stays within <see cref="PeakFactor"/> × the middle third's peak + <see cref="PeakSlackMB"/>. A leak of one
-/// object per delivered alert grows the heap by tens of MB per minute or more at the soak's thousands of alerts a second.
+/// median stays within <see cref="GrowthFactor"/> × the middle third's median + <see cref="GrowthSlackMB"/>. Medians, not
+/// peaks: a single sample swings by tens of MB with the alerts waiting for delivery at that moment, while a leak moves
+/// every sample. A leak of 1 KB per delivered alert grows the heap by about 60 MB a minute at 1,000 alerts a second.
 /// </summary>
 internal sealed record FlatMemoryRule
 {
@@ -21,17 +25,17 @@ internal sealed record FlatMemoryRule
     /// <summary>The steady state's heap may rise by at most this much per minute (least-squares slope).</summary>
     public double MaxSlopeMBPerMinute { get; init; } = 30;
 
-    /// <summary>The last third's heap peak may be at most this times the middle third's peak (plus the slack).</summary>
-    public double PeakFactor { get; init; } = 1.2;
+    /// <summary>The last third's median heap may be at most this times the middle third's median (plus the slack).</summary>
+    public double GrowthFactor { get; init; } = 1.2;
 
     /// <summary>Slack for the heap's noise at small sizes (buffers, pooled arrays, requests in flight).</summary>
-    public double PeakSlackMB { get; init; } = 8;
+    public double GrowthSlackMB { get; init; } = 8;
 
     /// <summary>Fewer steady-state samples than this is no verdict at all: the run was too short to tell.</summary>
     public int MinSteadySamples { get; init; } = 9;
 
     public string Describe() => string.Create(CultureInfo.InvariantCulture,
-        $"warm-up until {WarmUpTransitions:N0} transitions delivered; then at least {MinSteadySamples} samples, heap slope <= {MaxSlopeMBPerMinute} MB/min, last third's peak <= {PeakFactor} x middle third's peak + {PeakSlackMB} MB");
+        $"warm-up until {WarmUpTransitions:N0} transitions delivered; then at least {MinSteadySamples} samples, heap slope <= {MaxSlopeMBPerMinute} MB/min, last third's median <= {GrowthFactor} x middle third's median + {GrowthSlackMB} MB");
 }
 
 /// <summary>The outcome of <see cref="FlatMemory.Judge"/>; <see cref="Reason"/> says why in one line.</summary>
@@ -41,9 +45,9 @@ internal sealed record FlatMemoryVerdict(
     int WarmUpSamples,
     int SteadySamples,
     double SlopeMBPerMinute,
-    double MiddlePeakMB,
-    double LastPeakMB,
-    double PeakBoundMB);
+    double MiddleMedianMB,
+    double LastMedianMB,
+    double LastBoundMB);
 
 internal static class FlatMemory
 {
@@ -66,23 +70,30 @@ internal static class FlatMemory
 
         var slope = Slope(steady);
         var third = steady.Count / 3;
-        var middlePeak = steady.Skip(third).Take(third).Max(s => s.HeapBytes) / MB;
-        var lastPeak = steady.Skip(steady.Count - third).Max(s => s.HeapBytes) / MB;
-        var bound = (middlePeak * rule.PeakFactor) + rule.PeakSlackMB;
+        var middle = Median(steady.Skip(third).Take(third));
+        var last = Median(steady.Skip(steady.Count - third));
+        var bound = (middle * rule.GrowthFactor) + rule.GrowthSlackMB;
         var sloped = slope > rule.MaxSlopeMBPerMinute;
-        var peaked = lastPeak > bound;
-        var reason = (sloped, peaked) switch
+        var risen = last > bound;
+        var reason = (sloped, risen) switch
         {
             (false, false) => string.Create(CultureInfo.InvariantCulture,
-                $"flat: slope {slope:0.0} MB/min <= {rule.MaxSlopeMBPerMinute}, last third's peak {lastPeak:0.0} MB <= {bound:0.0} MB"),
+                $"flat: slope {slope:0.0} MB/min <= {rule.MaxSlopeMBPerMinute}, last third's median {last:0.0} MB <= {bound:0.0} MB"),
             (true, false) => string.Create(CultureInfo.InvariantCulture,
                 $"growing: slope {slope:0.0} MB/min > {rule.MaxSlopeMBPerMinute} after the warm-up"),
             (false, true) => string.Create(CultureInfo.InvariantCulture,
-                $"growing: last third's peak {lastPeak:0.0} MB > {rule.PeakFactor} x middle third's {middlePeak:0.0} MB + {rule.PeakSlackMB} MB"),
+                $"growing: last third's median {last:0.0} MB > {rule.GrowthFactor} x middle third's {middle:0.0} MB + {rule.GrowthSlackMB} MB"),
             (true, true) => string.Create(CultureInfo.InvariantCulture,
-                $"growing: slope {slope:0.0} MB/min > {rule.MaxSlopeMBPerMinute}, and last third's peak {lastPeak:0.0} MB > {bound:0.0} MB"),
+                $"growing: slope {slope:0.0} MB/min > {rule.MaxSlopeMBPerMinute}, and last third's median {last:0.0} MB > {bound:0.0} MB"),
         };
-        return new FlatMemoryVerdict(!sloped && !peaked, reason, warmUp, steady.Count, slope, middlePeak, lastPeak, bound);
+        return new FlatMemoryVerdict(!sloped && !risen, reason, warmUp, steady.Count, slope, middle, last, bound);
+    }
+
+    /// <summary>The median heap (MB) of <paramref name="samples"/>; the mean of the two middle ones for an even count.</summary>
+    public static double Median(IEnumerable<HeapSample> samples)
+    {
+        var heaps = samples.Select(s => s.HeapBytes / MB).Order().ToList();
+        return heaps.Count % 2 == 1 ? heaps[heaps.Count / 2] : (heaps[(heaps.Count / 2) - 1] + heaps[heaps.Count / 2]) / 2;
     }
 
     /// <summary>Least-squares slope of the heap (MB) over time (minutes).</summary>

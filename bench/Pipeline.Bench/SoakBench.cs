@@ -116,7 +116,7 @@ internal static partial class SoakBench
             samples.Add(await TakeSampleAsync(http, clock).ConfigureAwait(false));
             var last = samples[^1];
             Console.WriteLine(string.Create(Inv,
-                $"  {last.Seconds,6:0} s  heap {last.HeapBytes / 1048576.0,7:0.0} MB  working set {last.WorkingSetBytes / 1048576.0,7:0.0} MB  delivered {last.Delivered,11:N0}{(last.Delivered < MemoryRule.WarmUpTransitions ? "  (warm-up)" : string.Empty)}"));
+                $"  {last.Seconds,6:0} s  heap {last.HeapBytes / 1048576.0,7:0.0} MB  working set {last.WorkingSetBytes / 1048576.0,7:0.0} MB  delivered {last.Delivered,11:N0}  waiting {last.Waiting,9:N0}{(last.Delivered < MemoryRule.WarmUpTransitions ? "  (warm-up)" : string.Empty)}"));
         }
 
         var sent = (await Task.WhenAll(sending).ConfigureAwait(false)).Aggregate(SenderTotals.Add);
@@ -175,9 +175,9 @@ internal static partial class SoakBench
             ("soak.heapMB.steadyMin", steady.Count > 0 ? steady.Min(s => s.HeapBytes) / 1048576.0 : double.NaN),
             ("soak.heapMB.steadyMax", steady.Count > 0 ? steady.Max(s => s.HeapBytes) / 1048576.0 : double.NaN),
             ("soak.heapMB.slopePerMinute", verdict.SlopeMBPerMinute),
-            ("soak.heapMB.middleThirdPeak", verdict.MiddlePeakMB),
-            ("soak.heapMB.lastThirdPeak", verdict.LastPeakMB),
-            ("soak.heapMB.lastThirdBound", verdict.PeakBoundMB),
+            ("soak.heapMB.middleThirdMedian", verdict.MiddleMedianMB),
+            ("soak.heapMB.lastThirdMedian", verdict.LastMedianMB),
+            ("soak.heapMB.lastThirdBound", verdict.LastBoundMB),
             ("soak.workingSetMB.start", samples[0].WorkingSetBytes / 1048576.0),
             ("soak.workingSetMB.warmedUp", warmedUp.WorkingSetBytes / 1048576.0),
             ("soak.workingSetMB.middle", middle.WorkingSetBytes / 1048576.0),
@@ -240,6 +240,7 @@ internal static partial class SoakBench
                 w.WriteNumber("heapMB", Math.Round(s.HeapBytes / 1048576.0, 2));
                 w.WriteNumber("workingSetMB", Math.Round(s.WorkingSetBytes / 1048576.0, 2));
                 w.WriteNumber("delivered", s.Delivered);
+                w.WriteNumber("waiting", s.Waiting);
                 w.WriteBoolean("warmUp", s.Delivered < MemoryRule.WarmUpTransitions);
                 w.WriteEndObject();
             }
@@ -269,12 +270,14 @@ internal static partial class SoakBench
     /// <summary>The transitions delivered so far (from the run's <c>/api/health</c>), then the heap after a full collection.</summary>
     private static async Task<HeapSample> TakeSampleAsync(HttpClient http, Stopwatch clock)
     {
-        long delivered;
+        long delivered, waiting;
         using (var response = await http.GetAsync(new Uri("/api/health", UriKind.Relative)).ConfigureAwait(false))
         {
             response.EnsureSuccessStatusCode();
             using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
-            delivered = health.RootElement.GetProperty("totals").GetProperty("published").GetInt64();
+            var totals = health.RootElement.GetProperty("totals");
+            delivered = totals.GetProperty("published").GetInt64();
+            waiting = totals.TryGetProperty("outboxWaiting", out var w) ? w.GetInt64() : 0;
         }
 
         GC.Collect();
@@ -282,7 +285,7 @@ internal static partial class SoakBench
         GC.Collect();
         var heap = GC.GetTotalMemory(forceFullCollection: true);
         using var process = Process.GetCurrentProcess();
-        return new HeapSample(clock.Elapsed.TotalSeconds, heap, process.WorkingSet64, delivered);
+        return new HeapSample(clock.Elapsed.TotalSeconds, heap, process.WorkingSet64, delivered, waiting);
     }
 
     /// <summary>One sender: its own devices, one record each per batch, timestamps never behind a device's last one.</summary>
