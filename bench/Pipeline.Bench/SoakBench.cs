@@ -5,6 +5,9 @@ using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
 using Pipeline.Cli;
+using Pipeline.Core.Alerts.Silences;
+using Pipeline.Dashboard.Api;
+using Pipeline.Local;
 
 namespace Pipeline.Bench;
 
@@ -14,9 +17,10 @@ namespace Pipeline.Bench;
 /// senders for the given time. Every sender owns its devices; every batch carries one record per device (the value
 /// alternates above and below the hysteresis band, so every record flips its device's alert), every tenth batch adds two
 /// malformed records and a resent copy of its first record. Every five seconds the bench forces a full collection and
-/// samples this process's GC heap and working set. At the end it checks the run's own accounting
-/// (<c>in = applied + duplicate + late + dead-lettered + quarantined</c>) against the records it sent and that the heap's
-/// peak in the last third of the run is within <see cref="GrowthFactor"/> × the first third's peak + <see cref="GrowthSlackBytes"/>.
+/// samples this process's GC heap and working set, with the transitions the run has delivered so far (its
+/// <c>/api/health</c>). At the end it checks the run's own accounting
+/// (<c>in = applied + duplicate + late + dead-lettered + quarantined</c>) against the records it sent, and judges the
+/// heap after the warm-up with <see cref="FlatMemory.Judge"/> (<see cref="MemoryRule"/>).
 /// Bounded: a fixed fleet (so the per-device state is bounded), the run's alert list is not kept, the alerts go to a file
 /// in a temporary folder that is deleted at the end.
 /// </summary>
@@ -24,11 +28,16 @@ internal static partial class SoakBench
 {
     private static readonly CultureInfo Inv = CultureInfo.InvariantCulture;
 
-    /// <summary>The last third's heap peak may be at most this times the first third's peak (plus the slack).</summary>
-    private const double GrowthFactor = 1.2;
-
-    /// <summary>Slack for the heap's noise at small sizes (buffers, JIT, pooled arrays).</summary>
-    private const long GrowthSlackBytes = 8L << 20;
+    /// <summary>
+    /// The warm-up lasts until the run has delivered more transitions than any of its bounded in-memory structures holds:
+    /// the dashboard's alert history, the JSON Lines sink's remembered ids, the notification gate's open and closed
+    /// decisions. Each transition enters each of them once, so by then all of them are full.
+    /// </summary>
+    public static FlatMemoryRule MemoryRule { get; } = new()
+    {
+        WarmUpTransitions = Math.Max(Math.Max(ProcessorApiSource.AlertsKept, JsonLinesAlertSink.DefaultRememberedIds),
+            new NotificationGateOptions().MaxOpenDecisions + new NotificationGateOptions().ClosedDecisionsKept),
+    };
 
     private const string Rules = """
         rules:
@@ -97,16 +106,17 @@ internal static partial class SoakBench
         var address = await listening.Task.ConfigureAwait(false);
         using var http = new HttpClient { BaseAddress = address };
         using var stop = new CancellationTokenSource(TimeSpan.FromSeconds(seconds));
-        var samples = new List<Sample>();
+        var samples = new List<HeapSample>();
         var clock = Stopwatch.StartNew();
-        samples.Add(TakeSample(clock));
+        samples.Add(await TakeSampleAsync(http, clock).ConfigureAwait(false));
         var sending = Enumerable.Range(0, senders).Select(s => SendAsync(http, s, devices / senders, batch, stop.Token)).ToArray();
         while (!stop.IsCancellationRequested)
         {
             await Task.WhenAny(Task.Delay(TimeSpan.FromSeconds(5), CancellationToken.None), Task.WhenAll(sending)).ConfigureAwait(false);
-            samples.Add(TakeSample(clock));
+            samples.Add(await TakeSampleAsync(http, clock).ConfigureAwait(false));
             var last = samples[^1];
-            Console.WriteLine(string.Create(Inv, $"  {last.Seconds,6:0} s  heap {last.HeapBytes / 1048576.0,7:0.0} MB  working set {last.WorkingSetBytes / 1048576.0,7:0.0} MB"));
+            Console.WriteLine(string.Create(Inv,
+                $"  {last.Seconds,6:0} s  heap {last.HeapBytes / 1048576.0,7:0.0} MB  working set {last.WorkingSetBytes / 1048576.0,7:0.0} MB  delivered {last.Delivered,11:N0}  waiting {last.Waiting,9:N0}{(last.Delivered < MemoryRule.WarmUpTransitions ? "  (warm-up)" : string.Empty)}"));
         }
 
         var sent = (await Task.WhenAll(sending).ConfigureAwait(false)).Aggregate(SenderTotals.Add);
@@ -130,19 +140,15 @@ internal static partial class SoakBench
             (Group("in"), Group("applied"), Group("duplicate"), Group("late"), Group("dead"), Group("quarantined"));
         var delivered = long.Parse(alerts.Groups["delivered"].Value, NumberStyles.AllowThousands, Inv);
 
-        // Thirds of the sampled run (the sample at 0 s, before any load, is left out: it is the idle baseline).
-        var loaded = samples.Skip(1).ToList();
-        var third = Math.Max(1, loaded.Count / 3);
-        var first = loaded.Take(third).ToList();
-        var middle = loaded.Skip(third).Take(Math.Max(1, loaded.Count - (2 * third))).ToList();
-        var lastThird = loaded.Skip(loaded.Count - third).ToList();
-        var firstPeak = first.Max(s => s.HeapBytes);
-        var lastPeak = lastThird.Max(s => s.HeapBytes);
-        var heapBound = (long)(firstPeak * GrowthFactor) + GrowthSlackBytes;
+        // The sample at 0 s, before any load, is the idle baseline; the verdict leaves it out with the rest of the warm-up.
+        var verdict = FlatMemory.Judge(samples, MemoryRule);
+        var steady = samples.Where(s => s.Delivered >= MemoryRule.WarmUpTransitions).ToList();
+        var warmedUp = steady.Count > 0 ? steady[0] : samples[^1];
+        var middle = samples[samples.Count / 2];
 
         var accountingHolds = received == sent.Records && received == applied + duplicate + late + deadLettered + quarantined
             && deadLettered == sent.Malformed && sent.Rejected == sent.Malformed && sent.Accepted == sent.Records - sent.Malformed;
-        var memoryFlat = lastPeak <= heapBound;
+        var memoryFlat = verdict.Flat;
         var metrics = new List<(string Name, double Value)>
         {
             ("soak.seconds", clock.Elapsed.TotalSeconds),
@@ -158,15 +164,25 @@ internal static partial class SoakBench
             ("soak.run.deadLettered", deadLettered),
             ("soak.run.quarantined", quarantined),
             ("soak.alerts.delivered", delivered),
+            ("soak.warmUp.transitions", MemoryRule.WarmUpTransitions),
+            ("soak.warmUp.endSeconds", warmedUp.Seconds),
+            ("soak.warmUp.samples", verdict.WarmUpSamples),
+            ("soak.steady.samples", verdict.SteadySamples),
             ("soak.heapMB.start", samples[0].HeapBytes / 1048576.0),
-            ("soak.heapMB.firstThirdPeak", firstPeak / 1048576.0),
-            ("soak.heapMB.middlePeak", middle.Max(s => s.HeapBytes) / 1048576.0),
-            ("soak.heapMB.lastThirdPeak", lastPeak / 1048576.0),
-            ("soak.heapMB.bound", heapBound / 1048576.0),
+            ("soak.heapMB.warmedUp", warmedUp.HeapBytes / 1048576.0),
+            ("soak.heapMB.middle", middle.HeapBytes / 1048576.0),
+            ("soak.heapMB.end", samples[^1].HeapBytes / 1048576.0),
+            ("soak.heapMB.steadyMin", steady.Count > 0 ? steady.Min(s => s.HeapBytes) / 1048576.0 : double.NaN),
+            ("soak.heapMB.steadyMax", steady.Count > 0 ? steady.Max(s => s.HeapBytes) / 1048576.0 : double.NaN),
+            ("soak.heapMB.slopePerMinute", verdict.SlopeMBPerMinute),
+            ("soak.heapMB.middleThirdMedian", verdict.MiddleMedianMB),
+            ("soak.heapMB.lastThirdMedian", verdict.LastMedianMB),
+            ("soak.heapMB.lastThirdBound", verdict.LastBoundMB),
             ("soak.workingSetMB.start", samples[0].WorkingSetBytes / 1048576.0),
-            ("soak.workingSetMB.firstThirdPeak", first.Max(s => s.WorkingSetBytes) / 1048576.0),
-            ("soak.workingSetMB.middlePeak", middle.Max(s => s.WorkingSetBytes) / 1048576.0),
-            ("soak.workingSetMB.lastThirdPeak", lastThird.Max(s => s.WorkingSetBytes) / 1048576.0),
+            ("soak.workingSetMB.warmedUp", warmedUp.WorkingSetBytes / 1048576.0),
+            ("soak.workingSetMB.middle", middle.WorkingSetBytes / 1048576.0),
+            ("soak.workingSetMB.end", samples[^1].WorkingSetBytes / 1048576.0),
+            ("soak.workingSetMB.steadyMax", steady.Count > 0 ? steady.Max(s => s.WorkingSetBytes) / 1048576.0 : double.NaN),
             ("soak.accountingHolds", accountingHolds ? 1 : 0),
             ("soak.memoryFlat", memoryFlat ? 1 : 0),
         };
@@ -181,6 +197,9 @@ internal static partial class SoakBench
             Console.WriteLine($"{name,-36} {value.ToString("0.###", Inv)}");
         }
 
+        Console.WriteLine($"memory rule: {MemoryRule.Describe()}");
+        Console.WriteLine($"memory verdict: {verdict.Reason}");
+
         if (jsonPath is not null)
         {
             using var stream = File.Create(jsonPath);
@@ -192,13 +211,23 @@ internal static partial class SoakBench
             w.WriteNumber("devices", devices);
             w.WriteNumber("batch", batch);
             w.WriteString("run", string.Join(' ', runArgs.Select(a => a.StartsWith(dir, StringComparison.Ordinal) ? Path.GetFileName(a) : a)));
+            w.WriteString("memoryRule", MemoryRule.Describe());
             w.WriteEndObject();
+            w.WriteString("memoryVerdict", verdict.Reason);
             w.WriteStartArray("metrics");
             foreach (var (name, value) in metrics)
             {
                 w.WriteStartObject();
                 w.WriteString("name", name);
-                w.WriteNumber("value", Math.Round(value, 3));
+                if (double.IsFinite(value))
+                {
+                    w.WriteNumber("value", Math.Round(value, 3));
+                }
+                else
+                {
+                    w.WriteNull("value");
+                }
+
                 w.WriteEndObject();
             }
 
@@ -210,6 +239,9 @@ internal static partial class SoakBench
                 w.WriteNumber("seconds", Math.Round(s.Seconds, 1));
                 w.WriteNumber("heapMB", Math.Round(s.HeapBytes / 1048576.0, 2));
                 w.WriteNumber("workingSetMB", Math.Round(s.WorkingSetBytes / 1048576.0, 2));
+                w.WriteNumber("delivered", s.Delivered);
+                w.WriteNumber("waiting", s.Waiting);
+                w.WriteBoolean("warmUp", s.Delivered < MemoryRule.WarmUpTransitions);
                 w.WriteEndObject();
             }
 
@@ -227,8 +259,7 @@ internal static partial class SoakBench
 
         if (!memoryFlat)
         {
-            Console.Error.WriteLine(string.Create(Inv,
-                $"soak: heap grew: last third's peak {lastPeak / 1048576.0:0.0} MB > {GrowthFactor} × first third's {firstPeak / 1048576.0:0.0} MB + {GrowthSlackBytes >> 20} MB"));
+            Console.Error.WriteLine($"soak: memory not shown flat: {verdict.Reason}");
             return 1;
         }
 
@@ -236,14 +267,25 @@ internal static partial class SoakBench
         return 0;
     }
 
-    private static Sample TakeSample(Stopwatch clock)
+    /// <summary>The transitions delivered so far (from the run's <c>/api/health</c>), then the heap after a full collection.</summary>
+    private static async Task<HeapSample> TakeSampleAsync(HttpClient http, Stopwatch clock)
     {
+        long delivered, waiting;
+        using (var response = await http.GetAsync(new Uri("/api/health", UriKind.Relative)).ConfigureAwait(false))
+        {
+            response.EnsureSuccessStatusCode();
+            using var health = JsonDocument.Parse(await response.Content.ReadAsStringAsync().ConfigureAwait(false));
+            var totals = health.RootElement.GetProperty("totals");
+            delivered = totals.GetProperty("published").GetInt64();
+            waiting = totals.TryGetProperty("outboxWaiting", out var w) ? w.GetInt64() : 0;
+        }
+
         GC.Collect();
         GC.WaitForPendingFinalizers();
         GC.Collect();
         var heap = GC.GetTotalMemory(forceFullCollection: true);
         using var process = Process.GetCurrentProcess();
-        return new Sample(clock.Elapsed.TotalSeconds, heap, process.WorkingSet64);
+        return new HeapSample(clock.Elapsed.TotalSeconds, heap, process.WorkingSet64, delivered, waiting);
     }
 
     /// <summary>One sender: its own devices, one record each per batch, timestamps never behind a device's last one.</summary>
@@ -306,8 +348,6 @@ internal static partial class SoakBench
 
     [GeneratedRegex(@"alerts +(?<delivered>[\d,]+) delivered")]
     private static partial Regex AlertsLine();
-
-    private sealed record Sample(double Seconds, long HeapBytes, long WorkingSetBytes);
 
     private readonly record struct SenderTotals(long Requests, long Records, long Accepted, long Rejected, long Malformed, long Resent)
     {

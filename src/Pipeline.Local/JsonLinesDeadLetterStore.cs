@@ -13,7 +13,8 @@ namespace Pipeline.Local;
 /// <c>{"id","reason","detail","partition","sequenceNumber","enqueuedTime","recordedAt","encoding","body"}</c>.
 /// The body is the raw text when it is valid UTF-8 (<c>"encoding":"utf-8"</c>) and base64 otherwise
 /// (<c>"encoding":"base64"</c>), so a person can read the file and a tool can recover the exact bytes.
-/// Adding an id that is already in the file changes nothing. Thread-safe.
+/// Adding an id among the last <see cref="RememberedIds"/> written (or found in the file when it opened) changes
+/// nothing; older ids are forgotten, so an endless run fed bad input keeps flat memory. Thread-safe.
 /// </summary>
 public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposable, IDisposable
 {
@@ -25,6 +26,7 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
 
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
+    private readonly Queue<string> _idOrder = new();
     private FileStream? _stream;
     private bool _loaded;
     private bool _disposed;
@@ -40,6 +42,29 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
 
     /// <summary>Dead letters this instance appended (not counting ones already in the file).</summary>
     public long Written { get; private set; }
+
+    /// <summary>How many of the most recently written ids are remembered to skip repeats; bounds the memory this takes.</summary>
+    public int RememberedIds { get; init; } = DefaultRememberedIds;
+
+    /// <summary>Enough for every letter a redelivered batch or a resent request repeats, at about 100 bytes each.</summary>
+    public const int DefaultRememberedIds = 100_000;
+
+    /// <summary>Ids remembered now (at most <see cref="RememberedIds"/>).</summary>
+    public int Remembered
+    {
+        get
+        {
+            _gate.Wait();
+            try
+            {
+                return _ids.Count;
+            }
+            finally
+            {
+                _gate.Release();
+            }
+        }
+    }
 
     public async Task AddAsync(IReadOnlyList<DeadLetter> deadLetters, CancellationToken cancellationToken = default)
     {
@@ -57,6 +82,7 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
             var buffer = new ArrayBufferWriter<byte>(deadLetters.Count * 512);
             // A set, not a list: one request can carry 100,000 bad records, and a list lookup per id made that quadratic.
             var added = new HashSet<string>(StringComparer.Ordinal);
+            var order = new List<string>();
             foreach (var letter in deadLetters)
             {
                 ArgumentNullException.ThrowIfNull(letter);
@@ -65,6 +91,8 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
                 {
                     continue;
                 }
+
+                order.Add(letter.Id);
 
                 using (var writer = new Utf8JsonWriter(buffer, WriterOptions))
                 {
@@ -83,7 +111,11 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
             await _stream.FlushAsync(cancellationToken).ConfigureAwait(false);
 
             // Only ids that reached the file count as stored: a failed write can be retried.
-            _ids.UnionWith(added);
+            foreach (var id in order)
+            {
+                Remember(id);
+            }
+
             Written += added.Count;
         }
         finally
@@ -150,7 +182,8 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
             }
 
             var removed = 0;
-            var kept = new HashSet<string>(StringComparer.Ordinal);
+            // The newest ids of what is kept, as many as are remembered (the file may hold far more).
+            var kept = new Queue<string>();
             var temporary = Path + ".purge";
             var output = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None, 64 * 1024, useAsync: true);
             await using (output.ConfigureAwait(false))
@@ -177,7 +210,11 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
 
                             // The line as it was: rewriting must not change a byte of what is kept.
                             await writer.WriteLineAsync(line.AsMemory(), cancellationToken).ConfigureAwait(false);
-                            kept.Add(letter.Id);
+                            kept.Enqueue(letter.Id);
+                            if (kept.Count > RememberedIds)
+                            {
+                                kept.Dequeue();
+                            }
                         }
                     }
                 }
@@ -185,7 +222,12 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
 
             File.Move(temporary, Path, overwrite: true);
             _ids.Clear();
-            _ids.UnionWith(kept);
+            _idOrder.Clear();
+            foreach (var id in kept)
+            {
+                Remember(id);
+            }
+
             _loaded = true;
             return removed;
         }
@@ -289,6 +331,21 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
     private static string Format(DateTimeOffset time) =>
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
+    /// <summary>Remembers <paramref name="id"/> as the newest, forgetting the oldest beyond <see cref="RememberedIds"/>.</summary>
+    private void Remember(string id)
+    {
+        if (RememberedIds <= 0 || !_ids.Add(id))
+        {
+            return;
+        }
+
+        _idOrder.Enqueue(id);
+        while (_idOrder.Count > RememberedIds)
+        {
+            _ids.Remove(_idOrder.Dequeue());
+        }
+    }
+
     private async Task EnsureOpenAsync(CancellationToken cancellationToken)
     {
         if (!_loaded)
@@ -296,7 +353,7 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
             // Ids already in the file (an earlier run) are not written twice.
             await foreach (var letter in ReadFileAsync(Path, cancellationToken).ConfigureAwait(false))
             {
-                _ids.Add(letter.Id);
+                Remember(letter.Id);
             }
 
             _loaded = true;

@@ -114,6 +114,37 @@ public sealed class JsonLinesDeadLetterStoreTests
     }
 
     [Fact]
+    public async Task Only_the_most_recent_ids_are_remembered_so_endless_bad_input_keeps_memory_flat()
+    {
+        // The store remembered the id of every letter it ever wrote or found in its file: an endless run fed bad
+        // records grew that set by one string per letter. An id older than the last RememberedIds is written again.
+        using var dir = new TempDir();
+        var path = dir.File("dead-letters.jsonl");
+        await using (var store = new JsonLinesDeadLetterStore(path) { RememberedIds = 2 })
+        {
+            await store.AddAsync([Letter("d1", T0, "1"u8.ToArray()), Letter("d2", T0, "2"u8.ToArray()), Letter("d3", T0, "3"u8.ToArray())]);
+            Assert.Equal(2, store.Remembered);                                                      // d2, d3
+            await store.AddAsync([Letter("d3", T0, "3"u8.ToArray()), Letter("d1", T0, "1"u8.ToArray())]); // d3 skipped, d1 written again
+            Assert.Equal(2, store.Remembered);                                                      // d3, d1
+        }
+
+        // A restarted process remembers only the newest ids of the file: d3 and d1, not d2.
+        await using (var store = new JsonLinesDeadLetterStore(path) { RememberedIds = 2 })
+        {
+            await store.AddAsync([Letter("d1", T0, "1"u8.ToArray()), Letter("d2", T0, "2"u8.ToArray())]); // d1 skipped, d2 written again
+            Assert.Equal(2, store.Remembered);                                                      // d1, d2
+        }
+
+        var ids = new List<string>();
+        await foreach (var letter in JsonLinesDeadLetterStore.ReadFileAsync(path))
+        {
+            ids.Add(letter.Id);
+        }
+
+        Assert.Equal(["d1", "d2", "d3", "d1", "d2"], ids);
+    }
+
+    [Fact]
     public async Task Query_is_half_open_oldest_first_and_capped()
     {
         using var dir = new TempDir();

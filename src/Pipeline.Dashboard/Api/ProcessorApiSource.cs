@@ -21,8 +21,11 @@ public sealed class ProcessorApiSource(RuleSet rules, Func<DateTimeOffset> now, 
 {
     public MemoryMetricHistory History { get; } = new();
 
-    /// <summary>The run's recent transitions (the Api's alert list), the newest 100,000: an endless run keeps flat memory.</summary>
-    public MemoryAlertHistory Alerts { get; } = new(maxTransitions: 100_000);
+    /// <summary>Transitions <see cref="Alerts"/> keeps: the newest ones, so an endless run keeps flat memory.</summary>
+    public const int AlertsKept = 100_000;
+
+    /// <summary>The run's recent transitions (the Api's alert list), the newest <see cref="AlertsKept"/>.</summary>
+    public MemoryAlertHistory Alerts { get; } = new(maxTransitions: AlertsKept);
 
     public LiveFeed Feed { get; } = new(time);
 
