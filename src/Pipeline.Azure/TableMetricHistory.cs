@@ -74,7 +74,7 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
         _maxMetrics = Options.History.MaxMetricsPerDevice;
         if (Options.FlushInterval > TimeSpan.Zero)
         {
-            _timer = _time.CreateTimer(_ => _ = FlushInBackgroundAsync(), null, Options.FlushInterval, Options.FlushInterval);
+            _timer = _time.CreateTimer(_ => BackgroundFlush = FlushInBackgroundAsync(), null, Options.FlushInterval, Options.FlushInterval);
         }
     }
 
@@ -88,6 +88,9 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
 
     /// <summary>What the last background flush threw, if it failed; cleared by the next one that succeeds.</summary>
     public Exception? LastFlushError { get; private set; }
+
+    /// <summary>The timer's latest flush (what tests await instead of waiting for time to pass); null before the first.</summary>
+    internal Task? BackgroundFlush { get; private set; }
 
     /// <summary>Creates the table if it does not exist (infrastructure normally does).</summary>
     public async Task EnsureCreatedAsync(CancellationToken cancellationToken = default) =>
