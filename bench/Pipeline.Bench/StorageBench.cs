@@ -19,7 +19,8 @@ namespace Pipeline.Bench;
 /// <c>--partitions</c> Event Hubs partitions by device index; each partition's events are delivered in batches of up to
 /// <c>--batch</c> events, a batch closing when full or when its first event has waited <c>--max-wait</c> seconds (the
 /// host's batching); the Sweep runs every <c>--sweep</c> seconds of processing time. Warm-up rounds (new keys, first
-/// loads) are run but not counted.
+/// loads) are run but not counted. The dashboard's metric history is a <see cref="TableMetricHistory"/> flushed at every
+/// Sweep tick (the interval its timer has in the Function App); <c>--metric-history memory</c> leaves it out (the runs before it existed).
 /// <para>
 /// Scaling down: only the first <c>--sample</c> partitions are simulated (default: as many as keep the sample at or
 /// under 2,500 devices, at least one). Per-event costs depend on the batch composition (a partition's batch) and on
@@ -42,6 +43,7 @@ internal static class StorageBench
         var warmupRounds = 18;
         var rounds = 12;
         string? jsonPath = null;
+        var tableMetricHistory = true;
         for (var i = 0; i < args.Length; i++)
         {
             string Next() => i + 1 < args.Length ? args[++i] : throw new ArgumentException($"option '{args[i]}' needs a value");
@@ -56,8 +58,15 @@ internal static class StorageBench
                 case "--warmup-rounds": warmupRounds = int.Parse(Next(), Inv); break;
                 case "--rounds": rounds = int.Parse(Next(), Inv); break;
                 case "--json": jsonPath = Next(); break;
+                case "--metric-history": tableMetricHistory = Next() switch
+                    {
+                        "tables" => true,
+                        "memory" => false,
+                        var other => throw new ArgumentException($"--metric-history '{other}' is not one of: tables, memory"),
+                    };
+                    break;
                 default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: storage --devices N [--json FILE] [--partitions 8] [--sample K] [--batch 512] [--max-wait 5] [--sweep 30] [--warmup-rounds 18] [--rounds 12]");
+                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: storage --devices N [--json FILE] [--partitions 8] [--sample K] [--batch 512] [--max-wait 5] [--sweep 30] [--warmup-rounds 18] [--rounds 12] [--metric-history tables|memory]");
                     return 2;
             }
         }
@@ -75,10 +84,20 @@ internal static class StorageBench
         await stateStore.EnsureCreatedAsync().ConfigureAwait(false);
         await history.EnsureCreatedAsync().ConfigureAwait(false);
         await deadLetters.EnsureCreatedAsync().ConfigureAwait(false);
+        Pipeline.Core.State.IMetricHistory? metricHistory = null;
+        TableMetricHistory? tableHistory = null;
+        if (tableMetricHistory)
+        {
+            // No timer of its own: the bench's processing time is simulated, so it flushes at the Sweep's ticks.
+            tableHistory = new TableMetricHistory(CreateClient(azurite.ConnectionString, counter, RequestCategory.MetricHistory),
+                new TableMetricHistoryOptions { FlushInterval = TimeSpan.Zero });
+            await tableHistory.EnsureCreatedAsync().ConfigureAwait(false);
+            metricHistory = tableHistory;
+        }
 
         var sink = new CountingSink();
         using var processor = new PartitionProcessor(BenchRules.RuleSet, stateStore, sink, deadLetters,
-            new ProcessorOptions { Environment = BenchRules.Environment }, history);
+            new ProcessorOptions { Environment = BenchRules.Environment, History = metricHistory }, history);
         var workload = new Workload(devices);
 
         var measuring = false;
@@ -86,6 +105,8 @@ internal static class StorageBench
         var sweepTicks = 0;
         long sweepKeys = 0;
         var conflicts = 0;
+        var historyFlushes = 0;
+        long historyRows = 0;
         var nextSweep = Workload.Start.AddSeconds(sweepSeconds);
         var pending = Enumerable.Range(0, sampled).Select(_ => new List<Telemetry>()).ToArray();
         var clock = Stopwatch.StartNew();
@@ -100,6 +121,16 @@ internal static class StorageBench
                     sweepTicks++;
                     sweepKeys += swept.Keys;
                     conflicts += swept.Conflicts;
+                }
+
+                if (tableHistory is not null)
+                {
+                    var flushed = await tableHistory.FlushAsync().ConfigureAwait(false);
+                    if (measuring)
+                    {
+                        historyFlushes++;
+                        historyRows += flushed.Devices;
+                    }
                 }
 
                 nextSweep = nextSweep.AddSeconds(sweepSeconds);
@@ -170,6 +201,9 @@ internal static class StorageBench
             ("storage.txPerEvent.index", PerEvent(counts[RequestCategory.Index])),
             ("storage.txPerEvent.history", PerEvent(counts[RequestCategory.History])),
             ("storage.txPerEvent.deadLetters", PerEvent(counts[RequestCategory.DeadLetters])),
+            ("storage.txPerEvent.metricHistory", PerEvent(counts[RequestCategory.MetricHistory])),
+            ("storage.metricHistoryFlushes", historyFlushes),
+            ("storage.metricHistoryRowsPerFlush", historyFlushes == 0 ? double.NaN : (double)historyRows / historyFlushes),
             ("storage.sweepTicks", sweepTicks),
             ("storage.sweepDueKeysPerTick", sweepTicks == 0 ? double.NaN : (double)sweepKeys / sweepTicks),
             ("storage.conflicts", conflicts),
@@ -219,6 +253,7 @@ internal static class StorageBench
         w.WriteNumber("measuredRounds", rounds);
         w.WriteString("eventInterval", "10 s of event time per device");
         w.WriteString("storage", "Azurite (in memory), every HTTP request counted per attempt");
+        w.WriteString("metricHistory", "tables, flushed at every Sweep tick (none with --metric-history memory)");
         w.WriteEndObject();
         w.WriteStartArray("metrics");
         foreach (var (name, value) in metrics)
@@ -250,6 +285,7 @@ internal static class StorageBench
         Index,
         History,
         DeadLetters,
+        MetricHistory,
     }
 
     private sealed class RequestCounter

@@ -87,6 +87,9 @@ var appSettings = {
   Pipeline__Alerts__TopicEndpoint: eventGridTopicEndpoint
   Pipeline__Rules__Kind: 'blob'
   Pipeline__Rules__BlobServiceUri: storageBlobEndpoint
+  // The dashboard's chart history in the table 'metrichistory' (on the state's endpoint), so every instance lists the
+  // whole fleet; each instance writes it every 30 s.
+  Pipeline__MetricHistory__Kind: 'tables'
 }
 
 resource functionApp 'Microsoft.Web/sites@2025-03-01' = {

@@ -19,6 +19,7 @@ param tableNames array = [
   'state'
   'alerts'
   'deadletters'
+  'metrichistory'
 ]
 
 @description('Queue that Event Grid delivers every alert to (a durable alert log).')

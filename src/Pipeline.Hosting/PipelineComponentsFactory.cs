@@ -39,7 +39,14 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             // Files and clients opened before the failure are closed; the next invocation starts over.
             foreach (var resource in owned)
             {
-                (resource as IDisposable)?.Dispose();
+                if (resource is IAsyncDisposable asyncDisposable)
+                {
+                    await asyncDisposable.DisposeAsync().ConfigureAwait(false);
+                }
+                else
+                {
+                    (resource as IDisposable)?.Dispose();
+                }
             }
 
             throw;
@@ -121,6 +128,22 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             silences = options.Rules.SilencesPath is { } silencesPath ? new JsonFileSilenceStore(silencesPath) : new MemorySilenceStore();
         }
 
+        // Its timer starts here; a later failure of the start disposes it with the other owned resources.
+        IMetricHistory metricHistory = new MemoryMetricHistory();
+        if (options.MetricHistory.Kind == MetricHistoryKind.Tables)
+        {
+            var tables = Storage(options, options.MetricHistory.TableServiceUri ?? options.State.TableServiceUri, null, credential).CreateTableServiceClient();
+            var tableMetricHistory = new TableMetricHistory(tables, new TableMetricHistoryOptions
+            {
+                Table = options.MetricHistory.Table,
+                FlushInterval = options.MetricHistory.FlushInterval,
+                ListCacheDuration = options.MetricHistory.ListCacheDuration,
+            }, time);
+            owned.Add(tableMetricHistory);
+            await tableMetricHistory.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
+            metricHistory = tableMetricHistory;
+        }
+
         var notifications = new NotificationGating(silences, Inhibitions(options.Rules.Path, rulesText), options.NotificationGate);
 
         // Alert history lives where state lives: the Api's alert list survives restarts exactly when state does.
@@ -132,6 +155,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             History = notifications.Wrap(history),
             Rules = rules,
             Notifications = notifications,
+            MetricHistory = metricHistory,
             DefaultRulesText = rulesText,
             Environment = options.Environment,
             RulesRefreshInterval = options.Rules.RefreshInterval,
@@ -144,6 +168,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
                 ["deadLetters"] = Name(options.DeadLetters.Kind),
                 ["alerts"] = string.Join(",", options.Alerts.Kinds.Select(Name)),
                 ["rules"] = Name(options.Rules.Kind),
+                ["metricHistory"] = Name(options.MetricHistory.Kind),
                 ["silences"] = silences switch { BlobSilenceStore => "blob", JsonFileSilenceStore => "file", _ => "memory" },
             },
         };

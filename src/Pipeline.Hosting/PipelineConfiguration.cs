@@ -39,6 +39,28 @@ public static class PipelineConfiguration
             errors.Add(Missing("DeadLetters__TableServiceUri", "the storage account's table endpoint"));
         }
 
+        if (!connection && options.MetricHistory.Kind == MetricHistoryKind.Tables && (options.MetricHistory.TableServiceUri ?? options.State.TableServiceUri) is null)
+        {
+            errors.Add(Missing("MetricHistory__TableServiceUri", "the storage account's table endpoint"));
+        }
+
+        var table = options.MetricHistory.Table;
+        if (table.Length is < 3 or > 63 || !char.IsAsciiLetter(table[0]) || !table.All(char.IsAsciiLetterOrDigit))
+        {
+            errors.Add($"{Setting("MetricHistory:Table")} must be a table name (3 to 63 letters and digits, starting with a letter), not '{table}'.");
+        }
+
+        if (options.MetricHistory.FlushInterval != TimeSpan.Zero
+            && (options.MetricHistory.FlushInterval < TimeSpan.FromSeconds(1) || options.MetricHistory.FlushInterval > TimeSpan.FromHours(1)))
+        {
+            errors.Add($"{Setting("MetricHistory:FlushInterval")} must be zero (no timer) or from 00:00:01 to 01:00:00, got {options.MetricHistory.FlushInterval}.");
+        }
+
+        if (options.MetricHistory.ListCacheDuration < TimeSpan.Zero || options.MetricHistory.ListCacheDuration > TimeSpan.FromMinutes(5))
+        {
+            errors.Add($"{Setting("MetricHistory:ListCacheDuration")} must be from 00:00:00 to 00:05:00, got {options.MetricHistory.ListCacheDuration}.");
+        }
+
         if (!connection && options.Rules.Kind == RulesKind.Blob && options.Rules.BlobServiceUri is null)
         {
             errors.Add(Missing("Rules__BlobServiceUri", "the storage account's blob endpoint"));
@@ -183,6 +205,11 @@ public static class PipelineConfiguration
             DeadLetters = Duration("Retention:DeadLetters") ?? options.Retention.DeadLetters,
         };
         options.RetentionInterval = Duration("Retention:Interval") ?? options.RetentionInterval;
+        options.MetricHistory.Kind = Kind("MetricHistory:Kind", Get("MetricHistory:Kind"), options.MetricHistory.Kind, options.Problems);
+        options.MetricHistory.TableServiceUri = Absolute("MetricHistory:TableServiceUri", "the storage account's table endpoint");
+        options.MetricHistory.Table = Get("MetricHistory:Table") ?? options.MetricHistory.Table;
+        options.MetricHistory.FlushInterval = Duration("MetricHistory:FlushInterval") ?? options.MetricHistory.FlushInterval;
+        options.MetricHistory.ListCacheDuration = Duration("MetricHistory:ListCacheDuration") ?? options.MetricHistory.ListCacheDuration;
         int? Count(string key)
         {
             if (Get(key) is not { } text)

@@ -28,6 +28,16 @@ public enum DeadLetterKind
     Tables,
 }
 
+/// <summary>Where the dashboard's metric history (chart buckets, fleet status) is kept.</summary>
+public enum MetricHistoryKind
+{
+    /// <summary>In this instance's memory: it lists the devices it processed, until it restarts.</summary>
+    Memory,
+
+    /// <summary>A table every instance writes and reads, so each lists the whole fleet.</summary>
+    Tables,
+}
+
 /// <summary>Where the active rules live.</summary>
 public enum RulesKind
 {
@@ -58,6 +68,9 @@ public sealed class PipelineOptions
     public RulesOptions Rules { get; } = new();
 
     public StorageOptions Storage { get; } = new();
+
+    /// <summary>The dashboard's metric history (section <c>Pipeline:MetricHistory</c>).</summary>
+    public MetricHistorySettings MetricHistory { get; } = new();
 
     /// <summary>How long alert history, closed episodes and dead letters are kept (section <c>Pipeline:Retention</c>).</summary>
     public RetentionOptions Retention { get; set; } = new();
@@ -129,6 +142,23 @@ public sealed class RulesOptions
 
     /// <summary>How often invocations check the rule store for rules another instance activated; zero never does.</summary>
     public TimeSpan RefreshInterval { get; set; } = TimeSpan.FromSeconds(30);
+}
+
+public sealed class MetricHistorySettings
+{
+    public MetricHistoryKind Kind { get; set; } = MetricHistoryKind.Memory;
+
+    /// <summary>Defaults to the state's table endpoint.</summary>
+    public Uri? TableServiceUri { get; set; }
+
+    /// <summary>The table of per-device history rows.</summary>
+    public string Table { get; set; } = Pipeline.Azure.TableMetricHistoryOptions.DefaultTable;
+
+    /// <summary>How often dirty devices are written in the background; zero leaves it to the Function App's Sweep (every 30 s).</summary>
+    public TimeSpan FlushInterval { get; set; } = TimeSpan.FromSeconds(30);
+
+    /// <summary>How long one listing of the table answers the fleet view; zero lists it for every request.</summary>
+    public TimeSpan ListCacheDuration { get; set; } = TimeSpan.FromSeconds(5);
 }
 
 public sealed class StorageOptions

@@ -43,6 +43,7 @@ public partial class AppSettingsTests
         { "Pipeline__Alerts__TopicEndpoint", "reference(resourceId('Microsoft.EventGrid/topics', variables('names').eventGridTopic), '2025-02-15').endpoint" },
         { "Pipeline__Rules__Kind", "'blob'" },
         { "Pipeline__Rules__BlobServiceUri", $"reference({Storage}, '2025-06-01').primaryEndpoints.blob" },
+        { "Pipeline__MetricHistory__Kind", "'tables'" },
     };
 
     [Theory]

@@ -67,7 +67,7 @@ public class ResourceTests
         Assert.Null(storage.DeploymentParameters["tableNames"]);
         Assert.Equal(["rules"], storage.DefaultOf("containerNames")!.AsArray().Select(n => n!.GetValue<string>()));
         Assert.Equal(
-            ["alerts", "deadletters", "state"],
+            ["alerts", "deadletters", "metrichistory", "state"],
             storage.DefaultOf("tableNames")!.AsArray().Select(n => n!.GetValue<string>()).Order(StringComparer.Ordinal));
         Assert.Equal("[length(parameters('tableNames'))]", tables.Node["copy"]!["count"]!.GetValue<string>());
         Assert.Contains(containers, c => c.Resolve(c.Node["name"]).Contains("'deployment'", StringComparison.Ordinal));

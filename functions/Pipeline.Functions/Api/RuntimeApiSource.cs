@@ -19,11 +19,16 @@ internal sealed class RuntimeApiSource(PipelineRuntime runtime) : IPipelineApiSo
             return new ApiHealth(false, new HealthResponse(runtime.Status, runtime.Error, null, null, null, null));
         }
 
-        var history = ready.Components.MetricHistory as MemoryMetricHistory;
+        var latest = ready.Components.MetricHistory switch
+        {
+            MemoryMetricHistory memory => memory.LatestEventTime,
+            Pipeline.Azure.TableMetricHistory table => table.LatestEventTime,
+            _ => null,
+        };
         return new ApiHealth(true, new HealthResponse("healthy", null, ready.Components.Environment, ready.Processor.Rules.Version,
             ready.Components.Description, HealthTotals.From(ready.Processor.Totals) with { OutboxWaiting = ready.Processor.WaitingAlerts })
         {
-            LatestEventTime = history?.LatestEventTime,
+            LatestEventTime = latest,
             Checks = HealthCheck.From(ready.Health?.Status),
         });
     }

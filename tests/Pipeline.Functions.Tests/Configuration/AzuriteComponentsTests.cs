@@ -16,7 +16,7 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private Task<PipelineComponents> CreateAsync()
+    private Task<PipelineComponents> CreateAsync(params (string Key, string Value)[] extra)
     {
         var rules = Path.Combine(_folder.FullName, "rules.yaml");
         File.WriteAllText(rules, TestHandler.HotRules);
@@ -29,7 +29,7 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
             ["Pipeline:Alerts:Kind"] = "memory",
             ["Pipeline:Rules:Path"] = rules,
             ["Pipeline:Storage:ConnectionString"] = azurite.ConnectionString,
-        }).Build());
+        }.Concat(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)))).Build());
         return PipelineComponentsFactory.CreateAsync(options, TimeProvider.System, CancellationToken.None);
     }
 
@@ -78,5 +78,29 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
 
         var letters = await second.Components.DeadLetters.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 100);
         Assert.Equal([501L, 502L, 503L, 504L], letters.Select(d => d.Source.SequenceNumber).Order());
+    }
+
+    [AzuriteFact]
+    public async Task With_the_metric_history_in_a_table_an_instance_that_processed_nothing_lists_the_other_instances_devices()
+    {
+        var table = Pipeline.Conformance.TestData.UniqueName("history");
+        (string, string)[] history = [("Pipeline:MetricHistory:Kind", "tables"), ("Pipeline:MetricHistory:Table", table), ("Pipeline:MetricHistory:FlushInterval", "0")];
+        await using var first = await TestHandler.StartAsync(await CreateAsync(history));
+        await using var second = await TestHandler.StartAsync(await CreateAsync(history));
+        using (var ingest = await first.InvokeAsync("Ingest", TestHandler.ReadPayload("ingest-string-arrays.json")))
+        {
+            Assert.Equal(HttpStatusCode.OK, ingest.StatusCode);
+        }
+
+        var metricHistory = Assert.IsType<Pipeline.Azure.TableMetricHistory>(first.Components.MetricHistory);
+        Assert.Equal(2, (await metricHistory.FlushAsync()).Devices); // what the timer does every FlushInterval
+
+        var fleet = await GetAsync(second, "/api/devices");
+        Assert.Equal(["chiller-1", "chiller-2"], fleet.GetProperty("devices").EnumerateArray().Select(d => d.GetProperty("id").GetString()).Order(StringComparer.Ordinal));
+        var chart = await GetAsync(second, "/api/devices/chiller-2/history");
+        var point = Assert.Single(chart.GetProperty("metrics").GetProperty("temperature").EnumerateArray());
+        Assert.Equal(2, point.GetProperty("count").GetInt32());     // 85.0 and 86.5 in one minute
+        Assert.Equal(85.75, point.GetProperty("mean").GetDouble());
+        Assert.Equal("tables", (await GetAsync(second, "/api/health")).GetProperty("ports").GetProperty("metricHistory").GetString());
     }
 }

@@ -136,6 +136,33 @@ public sealed class PipelineOptionsTests : IDisposable
     }
 
     [Fact]
+    public void The_metric_history_settings_are_read_with_defaults_for_those_not_set()
+    {
+        var defaults = Settings().MetricHistory;
+        var settings = Settings(("Pipeline:MetricHistory:Kind", "tables"), ("Pipeline:MetricHistory:Table", "charts"),
+            ("Pipeline:MetricHistory:FlushInterval", "00:01:00")).MetricHistory;
+
+        Assert.Equal((MetricHistoryKind.Memory, "metrichistory", TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(5)),
+            (defaults.Kind, defaults.Table, defaults.FlushInterval, defaults.ListCacheDuration));
+        Assert.Equal((MetricHistoryKind.Tables, "charts", TimeSpan.FromMinutes(1), TimeSpan.FromSeconds(5)),
+            (settings.Kind, settings.Table, settings.FlushInterval, settings.ListCacheDuration));
+    }
+
+    [Theory]
+    [InlineData("Pipeline:MetricHistory:Kind", "redis", "Pipeline__MetricHistory__Kind 'redis' is not one of: memory, tables.")]
+    [InlineData("Pipeline:MetricHistory:Kind", "tables", "Pipeline__MetricHistory__TableServiceUri must be the storage account's table endpoint (an absolute URI), not ''.")]
+    [InlineData("Pipeline:MetricHistory:Table", "metric-history", "Pipeline__MetricHistory__Table must be a table name (3 to 63 letters and digits, starting with a letter), not 'metric-history'.")]
+    [InlineData("Pipeline:MetricHistory:FlushInterval", "00:00:00.5", "Pipeline__MetricHistory__FlushInterval must be zero (no timer) or from 00:00:01 to 01:00:00, got 00:00:00.5000000.")]
+    [InlineData("Pipeline:MetricHistory:FlushInterval", "soon", "Pipeline__MetricHistory__FlushInterval must be a duration like 30.00:00:00 (30 days), not 'soon'.")]
+    [InlineData("Pipeline:MetricHistory:ListCacheDuration", "00:10:00", "Pipeline__MetricHistory__ListCacheDuration must be from 00:00:00 to 00:05:00, got 00:10:00.")]
+    public void Metric_history_settings_out_of_range_are_named(string key, string value, string message)
+    {
+        var errors = PipelineConfiguration.Validate(Settings(("Pipeline:Alerts:Kind", "memory"), (key, value)));
+
+        Assert.Equal([message], errors);
+    }
+
+    [Fact]
     public async Task A_missing_rule_file_is_named()
     {
         var missing = Path.Combine(_folder.FullName, "nope.yaml");
