@@ -30,6 +30,29 @@ public sealed class NotificationGateMemoryTests
         Assert.Equal(10_000, gate.Remembered);
     }
 
+    [Fact]
+    public async Task A_long_run_under_a_silence_leaves_the_sink_holding_no_more_than_the_gates_bounded_decisions()
+    {
+        // 6,000 episodes, all inside one silence: 12,000 suppressed transitions.
+        var t = new Timeline(Set(Threshold("hot", "temperature", "> 80", "< 75")));
+        for (var i = 0; i < 6_000; i++)
+        {
+            t.Send("temperature", (i * 20, 85), ((i * 20) + 10, 70));
+        }
+
+        var gate = new NotificationGate([SilenceOf("s1", 0, 6_000 * 20)], []);
+        var inner = new MemoryAlertSink();
+        var sink = new SuppressingAlertSink(inner, gate);
+        foreach (var alert in t.Alerts)
+        {
+            await sink.PublishAsync([alert]);
+        }
+
+        Assert.Empty(inner.Published);
+        Assert.Equal(10_000, gate.Remembered);        // the gate keeps the last closed decisions only...
+        Assert.True(sink.Suppressed.Count <= 10_000); // ...and the sink must not keep more
+    }
+
     private static Silence SilenceOf(string id, double from, double to, string device = "d1") => new()
     {
         Id = id,
