@@ -1,27 +1,12 @@
 namespace Pipeline.Core.Alerts.Silences;
 
 /// <summary>
-/// Sits in front of the real sink: notified transitions go on, suppressed ones are kept in <see cref="Suppressed"/>
-/// with their reason. The processor still records every transition in the alert history, so suppressed ones stay
-/// visible there.
+/// Sits in front of the real sink: notified transitions go on, suppressed ones stop here. It keeps nothing itself:
+/// the gate holds its bounded decisions, and the processor records every transition in the alert history, where the
+/// suppressed ones carry <c>data.suppressedBy</c>.
 /// </summary>
 public sealed class SuppressingAlertSink(IAlertSink inner, NotificationGate gate) : IAlertSink
 {
-    private readonly Lock _lock = new();
-    private readonly Dictionary<string, NotificationDecision> _suppressed = new(StringComparer.Ordinal);
-
-    /// <summary>Suppressed transitions with their reason, one per transition id, oldest first.</summary>
-    public IReadOnlyList<NotificationDecision> Suppressed
-    {
-        get
-        {
-            lock (_lock)
-            {
-                return [.. _suppressed.Values];
-            }
-        }
-    }
-
     public async Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(alerts);
@@ -30,14 +15,6 @@ public sealed class SuppressingAlertSink(IAlertSink inner, NotificationGate gate
         if (notify.Count > 0)
         {
             await inner.PublishAsync(notify, cancellationToken).ConfigureAwait(false);
-        }
-
-        lock (_lock)
-        {
-            foreach (var d in decisions.Where(d => !d.Notify))
-            {
-                _suppressed.TryAdd(d.Alert.Id, d);
-            }
         }
     }
 }

@@ -31,8 +31,11 @@ public sealed class NotificationGateTimelineTests
             }
         }
 
+        // The gate's decision of each transition says why it was suppressed (the history records the same reason).
         return (inner.Published.Select(Timeline.Line).ToList(),
-            sink.Suppressed.Select(d => Timeline.Line(d.Alert) + " | " + d.SuppressedBy).ToList());
+            [.. t.Alerts.Select(a => (Alert: a, Found: gate.TryGetDecision(a.Id, out var reason), Reason: reason))
+                .Where(d => d.Found && d.Reason is not null)
+                .Select(d => Timeline.Line(d.Alert) + " | " + d.Reason)]);
     }
 
     [Fact]
