@@ -1,11 +1,13 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Rules;
 
 namespace Pipeline.Hosting;
 
 /// <summary>
 /// The notification gate between the processor and the sinks: silences (read from their store before each delivery,
-/// so one added through the CLI or the Api applies at the next alert) and the rule file's inhibitions. Suppressed
+/// so one added through the CLI or the Api applies at the next alert) and the inhibitions of the rule set in force
+/// (<see cref="Activate"/> follows every rule replacement). Suppressed
 /// transitions are not delivered but are recorded in the alert history with <c>data.suppressedBy</c>.
 /// </summary>
 public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<InhibitionRule> inhibitions, NotificationGateOptions gateOptions)
@@ -18,6 +20,13 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
     public ISilenceStore Silences { get; } = silences ?? throw new ArgumentNullException(nameof(silences));
 
     public NotificationGate Gate { get; } = new([], inhibitions, gateOptions);
+
+    /// <summary>Takes the inhibitions of a rule set that has just become the one in force.</summary>
+    public void Activate(RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        Gate.SetInhibitions(rules.Inhibitions);
+    }
 
     /// <summary>The sink behind the gate. Several wrapped sinks share one gate and so take the same decisions.</summary>
     public IAlertSink Wrap(IAlertSink inner) => new GatedAlertSink(this, new SuppressingAlertSink(inner, Gate), inner);

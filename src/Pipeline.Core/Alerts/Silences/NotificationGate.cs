@@ -1,3 +1,5 @@
+using Pipeline.Core.Rules;
+
 namespace Pipeline.Core.Alerts.Silences;
 
 /// <summary>Whether a transition is notified, and if not, why (<c>silence s1</c>, <c>inhibited by overheat on chiller-01</c>).</summary>
@@ -32,6 +34,7 @@ public sealed class NotificationGate
     private readonly Dictionary<string, string?> _decided = new(StringComparer.Ordinal);
     private readonly Queue<string> _closed = new();
     private IReadOnlyList<Silence> _silences;
+    private IReadOnlyList<InhibitionRule> _inhibitions;
     private int _openDecisions;
     private long _evicted;
 
@@ -43,7 +46,7 @@ public sealed class NotificationGate
     public NotificationGate(IReadOnlyList<Silence> silences, IReadOnlyList<InhibitionRule> inhibitions, NotificationGateOptions options)
     {
         _silences = silences ?? throw new ArgumentNullException(nameof(silences));
-        Inhibitions = inhibitions ?? throw new ArgumentNullException(nameof(inhibitions));
+        _inhibitions = inhibitions ?? throw new ArgumentNullException(nameof(inhibitions));
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -54,7 +57,17 @@ public sealed class NotificationGate
         _options = options;
     }
 
-    public IReadOnlyList<InhibitionRule> Inhibitions { get; }
+    /// <summary>The inhibitions of the rule set in force.</summary>
+    public IReadOnlyList<InhibitionRule> Inhibitions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inhibitions;
+            }
+        }
+    }
 
     /// <summary>How many transition decisions the gate holds, the measure of its memory.</summary>
     public int Remembered
@@ -99,6 +112,19 @@ public sealed class NotificationGate
         lock (_lock)
         {
             _silences = silences;
+        }
+    }
+
+    /// <summary>
+    /// Replaces the inhibitions when a new rule set takes over (<see cref="RuleSet.Inhibitions"/>, validated
+    /// with it). They apply to transitions decided from now on; an episode that began inhibited stays suppressed.
+    /// </summary>
+    public void SetInhibitions(IReadOnlyList<InhibitionRule> inhibitions)
+    {
+        ArgumentNullException.ThrowIfNull(inhibitions);
+        lock (_lock)
+        {
+            _inhibitions = inhibitions;
         }
     }
 
@@ -253,7 +279,7 @@ public sealed class NotificationGate
             return "silence " + silence.Id;
         }
 
-        foreach (var inhibition in Inhibitions)
+        foreach (var inhibition in _inhibitions)
         {
             if (!inhibition.TargetRules.Contains(data.RuleId))
             {

@@ -1,5 +1,6 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Rules;
 using Pipeline.Core.Events;
 using Pipeline.Core.Tests.Support;
 using static Pipeline.Core.Tests.Support.TestRules;
