@@ -24,6 +24,8 @@ public sealed record NotificationDecision(AlertEvent Alert, string? SuppressedBy
 /// </remarks>
 public sealed class NotificationGate
 {
+    private const string BeganSuppressed = "episode began suppressed: ";
+
     private readonly Lock _lock = new();
     private readonly NotificationGateOptions _options;
     private readonly Dictionary<(string Rule, string Device), (Severity Severity, IReadOnlyDictionary<string, string> Labels)> _firing = [];
@@ -156,6 +158,59 @@ public sealed class NotificationGate
         }
     }
 
+    /// <summary>
+    /// Recovers the fate of episodes this gate has not seen begin (a restart, another instance, a forgotten episode):
+    /// for the first later transition of each, the history's record of its <c>Fired</c> says whether it was notified
+    /// or suppressed and why. Episodes the gate knows cost nothing; an episode whose <c>Fired</c> the history does not
+    /// have is decided as before (stored silences at its start, then the current silences and inhibitions).
+    /// </summary>
+    public async Task RecallAsync(IReadOnlyList<AlertEvent> alerts, IAlertHistory history, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        ArgumentNullException.ThrowIfNull(history);
+        List<AlertEvent> unknown;
+        lock (_lock)
+        {
+            unknown = [];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var alert in alerts)
+            {
+                var episode = alert.Data.EpisodeId;
+                if (seen.Add(episode) && alert.Kind != AlertTransitionKind.Fired && !_open.ContainsKey(episode) && !_decided.ContainsKey(alert.Id))
+                {
+                    unknown.Add(alert);
+                }
+            }
+        }
+
+        foreach (var alert in unknown)
+        {
+            var fired = await history.FindFiredAsync(alert.Data.EpisodeId, alert.Data.StartsAt, cancellationToken).ConfigureAwait(false);
+            if (fired is not null)
+            {
+                Recall(alert.Data.EpisodeId, fired.Data.SuppressedBy);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes an episode's fate from the recorded decision of its <c>Fired</c> (null: it was notified), unless the
+    /// gate already knows the episode.
+    /// </summary>
+    public void Recall(string episodeId, string? firedSuppressedBy)
+    {
+        ArgumentNullException.ThrowIfNull(episodeId);
+        lock (_lock)
+        {
+            if (!_open.ContainsKey(episodeId))
+            {
+                Open(episodeId, firedSuppressedBy is null || firedSuppressedBy.StartsWith(BeganSuppressed, StringComparison.Ordinal)
+                    ? firedSuppressedBy
+                    : BeganSuppressed + firedSuppressedBy);
+            }
+        }
+    }
+
     /// <summary>The decision already taken for a transition id (false when it never passed the gate or was forgotten).</summary>
     public bool TryGetDecision(string alertId, out string? suppressedBy)
     {
@@ -174,7 +229,7 @@ public sealed class NotificationGate
             // An episode this gate has not seen begin (a restart, another instance, a forgotten one): a silence that
             // covered its start hid its Fired, so it stays hidden; stored silences outlive their end by the purge
             // delay for this.
-            Open(data.EpisodeId, "episode began suppressed: silence " + atStart.Id);
+            Open(data.EpisodeId, BeganSuppressed + "silence " + atStart.Id);
         }
 
         if (_open.TryGetValue(data.EpisodeId, out var episode))
@@ -193,7 +248,7 @@ public sealed class NotificationGate
         }
 
         var reason = CurrentReason(alert);
-        Open(data.EpisodeId, reason is null ? null : "episode began suppressed: " + reason);
+        Open(data.EpisodeId, reason is null ? null : BeganSuppressed + reason);
         return reason;
     }
 

@@ -5,11 +5,17 @@ namespace Pipeline.Core.Alerts.Silences;
 /// the gate holds its bounded decisions, and the processor records every transition in the alert history, where the
 /// suppressed ones carry <c>data.suppressedBy</c>.
 /// </summary>
-public sealed class SuppressingAlertSink(IAlertSink inner, NotificationGate gate) : IAlertSink
+/// <param name="history">The history to ask how an episode the gate has not seen begin was decided; null: none.</param>
+public sealed class SuppressingAlertSink(IAlertSink inner, NotificationGate gate, IAlertHistory? history = null) : IAlertSink
 {
     public async Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(alerts);
+        if (history is not null)
+        {
+            await gate.RecallAsync(alerts, history, cancellationToken).ConfigureAwait(false);
+        }
+
         var decisions = gate.Decide(alerts);
         var notify = decisions.Where(d => d.Notify).Select(d => d.Alert).ToList();
         if (notify.Count > 0)

@@ -176,4 +176,52 @@ public sealed class NotificationGateMemoryTests
         ], Through(gate, t.Alerts));
         Assert.Equal(1, gate.Evicted);
     }
+
+    /// <summary>Counts the gate's questions to the history.</summary>
+    private sealed class CountingHistory(IAlertHistory inner) : IAlertHistory
+    {
+        public int FiredLookups { get; private set; }
+
+        public Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default) => inner.RecordAsync(alerts, cancellationToken);
+
+        public Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+        public Task<AlertEvent?> FindFiredAsync(string episodeId, DateTimeOffset startsAt, CancellationToken cancellationToken = default)
+        {
+            FiredLookups++;
+            return inner.FindFiredAsync(episodeId, startsAt, cancellationToken);
+        }
+
+        public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default) =>
+            inner.PurgeAsync(transitionsOlderThan, closedEpisodesOlderThan, cancellationToken);
+    }
+
+    [Fact]
+    public async Task The_history_is_asked_once_per_episode_the_gate_has_not_seen_begin_and_never_for_one_it_knows()
+    {
+        var t = new Timeline(Set(Threshold("hot", "temperature", "> 80", "< 75", severity: Severity.Warning)));
+        t.Send("temperature",
+            (10, 85),   // episode 1 fires
+            (20, 70),   // and resolves
+            (30, 85),   // episode 2 fires
+            (40, 70));  // and resolves
+        var history = new CountingHistory(new MemoryAlertHistory());
+        await history.RecordAsync(t.Alerts);
+
+        // A gate that saw every episode begin asks nothing.
+        var known = new SuppressingAlertSink(new MemoryAlertSink(), new NotificationGate([], []), history);
+        foreach (var alert in t.Alerts)
+        {
+            await known.PublishAsync([alert]);
+        }
+
+        Assert.Equal(0, history.FiredLookups);
+
+        // A new gate given only the resolves (a restart between fire and resolve) asks once per episode.
+        var restarted = new SuppressingAlertSink(new MemoryAlertSink(), new NotificationGate([], []), history);
+        await restarted.PublishAsync([.. t.Alerts.Where(a => a.Kind == AlertTransitionKind.Resolved)]);
+        await restarted.PublishAsync([.. t.Alerts.Where(a => a.Kind == AlertTransitionKind.Resolved)]); // redelivered: decided already
+
+        Assert.Equal(2, history.FiredLookups);
+    }
 }
