@@ -73,8 +73,9 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
     }
 
     /// <summary>
-    /// Validates and activates a new rule set: stored first, then swapped into the processor, so a failed store write
-    /// leaves the previous rules active everywhere. Returns the loader's errors when the text is invalid.
+    /// Validates and activates a new rule set and its inhibitions: stored first, then swapped into the processor and the
+    /// notification gate, so a failed store write leaves the previous rules active everywhere. Returns the loader's
+    /// errors when the text is invalid (an invalid inhibitions section included).
     /// </summary>
     public async Task<RuleSetLoadResult> ReplaceRulesAsync(string text, RuleFileFormat format, CancellationToken cancellationToken)
     {
@@ -94,6 +95,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
             var stored = new StoredRuleText(text, FormatName(text, format), result.RuleSet!.Version, _time.GetUtcNow());
             await ready.Components.Rules.SetActiveAsync(stored, cancellationToken).ConfigureAwait(false);
             await ready.Processor.ReplaceRulesAsync(result.RuleSet, cancellationToken).ConfigureAwait(false);
+            ready.Components.Notifications.Activate(result.RuleSet);
             LogRulesActivated(_logger, result.RuleSet.Version, "api");
         }
         finally
@@ -183,6 +185,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
             }
 
             var loaded = Load(active);
+            components.Notifications.Activate(loaded);
             var processor = new PartitionProcessor(loaded, components.State, components.Alerts, components.DeadLetters,
                 new ProcessorOptions { Environment = components.Environment, History = components.MetricHistory, Telemetry = _telemetry }, components.History);
             var health = _telemetry is null ? null : new HealthMonitor(_telemetry, components.Alerts, new HealthOptions { Environment = components.Environment });
@@ -228,6 +231,7 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
 
             var rules = Load(active);
             await ready.Processor.ReplaceRulesAsync(rules, cancellationToken).ConfigureAwait(false);
+            ready.Components.Notifications.Activate(rules);
             LogRulesActivated(_logger, rules.Version, "rule store");
         }
         catch (Exception ex) when (ex is not OperationCanceledException)

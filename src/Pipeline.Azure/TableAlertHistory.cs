@@ -102,6 +102,25 @@ public sealed class TableAlertHistory : IAlertHistory
             : await QueryTransitionsAsync(query, cancellationToken).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// One range query inside the day partition of <paramref name="startsAt"/>: the rows at exactly that time (their
+    /// row keys begin with its inverted ticks and <c>_</c>; <c>`</c> is the character after <c>_</c>), narrowed to the
+    /// episode's <c>Fired</c>.
+    /// </summary>
+    public async Task<AlertEvent?> FindFiredAsync(string episodeId, DateTimeOffset startsAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(episodeId);
+        var ticks = TableKeys.InvertedTicks(startsAt);
+        var filter = TableClient.CreateQueryFilter(
+            $"PartitionKey eq {TableKeys.InvertedDay(startsAt)} and RowKey gt {ticks + "_"} and RowKey lt {ticks + "`"} and EpisodeId eq {episodeId} and Kind eq {nameof(AlertTransitionKind.Fired)}");
+        await foreach (var entity in _transitions.QueryAsync<TableEntity>(filter, cancellationToken: cancellationToken).ConfigureAwait(false))
+        {
+            return ReadEvent(entity);
+        }
+
+        return null;
+    }
+
     public async Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default)
     {
         // Newest first in key order: a time before the cutoff has a larger inverted day and inverted ticks, and '~'

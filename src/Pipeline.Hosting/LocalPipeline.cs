@@ -154,6 +154,10 @@ public sealed class LocalPipeline : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(run);
         ArgumentNullException.ThrowIfNull(time);
+        ArgumentNullException.ThrowIfNull(rules);
+
+        // The gate suppresses by the inhibitions of the rule set this run evaluates.
+        components.Notifications.Activate(rules);
 
         // Stored state remembers the last sequence number applied per partition, so this run's numbers must start
         // above any earlier run's: start from the wall-clock time (in microseconds), which only grows between runs.

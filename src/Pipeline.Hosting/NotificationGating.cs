@@ -1,11 +1,13 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Rules;
 
 namespace Pipeline.Hosting;
 
 /// <summary>
 /// The notification gate between the processor and the sinks: silences (read from their store before each delivery,
-/// so one added through the CLI or the Api applies at the next alert) and the rule file's inhibitions. Suppressed
+/// so one added through the CLI or the Api applies at the next alert) and the inhibitions of the rule set in force
+/// (<see cref="Activate"/> follows every rule replacement). Suppressed
 /// transitions are not delivered but are recorded in the alert history with <c>data.suppressedBy</c>.
 /// </summary>
 public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<InhibitionRule> inhibitions, NotificationGateOptions gateOptions)
@@ -19,11 +21,29 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
 
     public NotificationGate Gate { get; } = new([], inhibitions, gateOptions);
 
+    /// <summary>Takes the inhibitions of a rule set that has just become the one in force.</summary>
+    public void Activate(RuleSet rules)
+    {
+        ArgumentNullException.ThrowIfNull(rules);
+        Gate.SetInhibitions(rules.Inhibitions);
+    }
+
     /// <summary>The sink behind the gate. Several wrapped sinks share one gate and so take the same decisions.</summary>
     public IAlertSink Wrap(IAlertSink inner) => new GatedAlertSink(this, new SuppressingAlertSink(inner, Gate), inner);
 
-    /// <summary>The history that marks suppressed transitions with their reason.</summary>
-    public IAlertHistory Wrap(IAlertHistory inner) => new MarkingAlertHistory(this, inner);
+    /// <summary>
+    /// The history that marks suppressed transitions with their reason. The gate also asks it how an episode it has
+    /// not seen begin was decided (after a restart), so its decisions survive the process.
+    /// </summary>
+    public IAlertHistory Wrap(IAlertHistory inner)
+    {
+        ArgumentNullException.ThrowIfNull(inner);
+        History = inner;
+        return new MarkingAlertHistory(this, inner);
+    }
+
+    /// <summary>The history behind the gate (set by <see cref="Wrap(IAlertHistory)"/>); null: none to ask.</summary>
+    public IAlertHistory? History { get; private set; }
 
     /// <summary>The transitions with <c>SuppressedBy</c> set on those the gate suppressed.</summary>
     public IReadOnlyList<AlertEvent> Mark(IReadOnlyList<AlertEvent> alerts)
@@ -40,6 +60,11 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
         public async Task PublishAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default)
         {
             gating.Gate.SetSilences(await gating.Silences.ListAsync(cancellationToken).ConfigureAwait(false));
+            if (gating.History is { } history)
+            {
+                await gating.Gate.RecallAsync(alerts, history, cancellationToken).ConfigureAwait(false);
+            }
+
             await gated.PublishAsync(alerts, cancellationToken).ConfigureAwait(false);
         }
     }
@@ -54,6 +79,9 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
 
         public Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) =>
             Inner.QueryAsync(query, cancellationToken);
+
+        public Task<AlertEvent?> FindFiredAsync(string episodeId, DateTimeOffset startsAt, CancellationToken cancellationToken = default) =>
+            Inner.FindFiredAsync(episodeId, startsAt, cancellationToken);
 
         public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default) =>
             Inner.PurgeAsync(transitionsOlderThan, closedEpisodesOlderThan, cancellationToken);

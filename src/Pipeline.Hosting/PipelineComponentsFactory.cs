@@ -144,7 +144,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
             metricHistory = tableMetricHistory;
         }
 
-        var notifications = new NotificationGating(silences, Inhibitions(options.Rules.Path, rulesText), options.NotificationGate);
+        var notifications = new NotificationGating(silences, Inhibitions(rulesText), options.NotificationGate);
 
         // Alert history lives where state lives: the Api's alert list survives restarts exactly when state does.
         var components = new PipelineComponents
@@ -197,21 +197,12 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         return new TablePositionStore(tables, (options.State.Table ?? "state") + "positions");
     }
 
-    /// <summary>The rule file's <c>inhibitions:</c>, checked against its rule ids; a bad one stops the start, naming the entry.</summary>
-    private static IReadOnlyList<InhibitionRule> Inhibitions(string path, string rulesText)
-    {
-        var format = RuleFileFormat.Auto;
-        var loaded = RuleSetLoader.Load(rulesText, format);
-        if (!loaded.Success)
-        {
-            // The rule errors themselves are reported where the rules are loaded.
-            return [];
-        }
-
-        var (inhibitions, errors) = InhibitionReader.Read(rulesText, [.. loaded.RuleSet!.Rules.Select(r => r.Id)], format);
-        return errors.Count == 0 ? inhibitions
-            : throw new InvalidOperationException($"The rule file '{path}' has invalid inhibitions: " + string.Join("; ", errors));
-    }
+    /// <summary>
+    /// The rule file's inhibitions until a shell activates the rule set it runs (<see cref="NotificationGating.Activate"/>).
+    /// An invalid file, inhibitions included, is reported where the rules are loaded, which refuses to start.
+    /// </summary>
+    private static IReadOnlyList<InhibitionRule> Inhibitions(string rulesText) =>
+        RuleSetLoader.Load(rulesText) is { Success: true, RuleSet: { } set } ? set.Inhibitions : [];
 
     private static string Name<TEnum>(TEnum kind)
         where TEnum : struct, Enum => kind.ToString().ToLowerInvariant();

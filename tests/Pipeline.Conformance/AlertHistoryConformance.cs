@@ -190,4 +190,38 @@ public abstract class AlertHistoryConformance
         Assert.Equal(["c1"], (await All(history)).Select(a => a.Id));
         Assert.Equal(0, await history.PurgeAsync(T0.AddDays(-1), T0.AddDays(-1)));
     }
+
+    [ConformanceFact]
+    public async Task The_fired_transition_of_an_episode_is_found_by_its_episode_and_start_with_its_suppression()
+    {
+        var history = await CreateHistoryAsync();
+        var fired = Alert("a1", "ep-a", AlertTransitionKind.Fired, 1, T0);
+        await history.RecordAsync(
+        [
+            fired with { Data = fired.Data with { SuppressedBy = "silence s1" } },
+            Alert("a2", "ep-a", AlertTransitionKind.Resolved, 2, T0.AddMinutes(3)),
+            Alert("b1", "ep-b", AlertTransitionKind.Fired, 1, T0),                // another episode at the same instant
+            Alert("c2", "ep-c", AlertTransitionKind.Escalated, 2, T0.AddMinutes(1)), // an episode whose Fired was never recorded
+        ]);
+
+        var found = await history.FindFiredAsync("ep-a", T0);
+
+        Assert.Equal(("a1", "silence s1"), (found?.Id, found?.Data.SuppressedBy));
+        Assert.Equal(("b1", null), ((await history.FindFiredAsync("ep-b", T0))?.Id, (await history.FindFiredAsync("ep-b", T0))?.Data.SuppressedBy));
+        Assert.Null(await history.FindFiredAsync("ep-c", T0.AddMinutes(1)));
+        Assert.Null(await history.FindFiredAsync("ep-z", T0));
+        Assert.Null(await history.FindFiredAsync("ep-a", T0.AddSeconds(1)));   // not the episode's start
+    }
+
+    [ConformanceFact]
+    public async Task A_fired_transition_removed_by_retention_is_no_longer_found()
+    {
+        var history = await CreateHistoryAsync();
+        await history.RecordAsync([Alert("a1", "ep-a", AlertTransitionKind.Fired, 1, T0), Alert("b1", "ep-b", AlertTransitionKind.Fired, 1, T0.AddDays(2))]);
+
+        await history.PurgeAsync(T0.AddDays(1), T0.AddDays(1));
+
+        Assert.Null(await history.FindFiredAsync("ep-a", T0));
+        Assert.Equal("b1", (await history.FindFiredAsync("ep-b", T0.AddDays(2)))?.Id);
+    }
 }

@@ -10,6 +10,13 @@ public interface IAlertHistory
     Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default);
 
     /// <summary>
+    /// The <c>Fired</c> transition of an episode as recorded (with its <c>data.suppressedBy</c>), found by the
+    /// episode's id and start (<c>data.startsAt</c>, the time of its <c>Fired</c>); null when it was never recorded or
+    /// retention removed it. The notification gate asks this for an episode it has not seen begin, after a restart.
+    /// </summary>
+    Task<AlertEvent?> FindFiredAsync(string episodeId, DateTimeOffset startsAt, CancellationToken cancellationToken = default);
+
+    /// <summary>
     /// Retention: removes transitions whose time is before <paramref name="transitionsOlderThan"/> and the records of
     /// episodes that closed before <paramref name="closedEpisodesOlderThan"/>. Episodes still firing are kept whatever
     /// their age. Returns how many transitions and closed-episode records were removed.

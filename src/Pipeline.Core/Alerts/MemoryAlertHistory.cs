@@ -18,6 +18,7 @@ public sealed class MemoryAlertHistory(int? maxTransitions = null) : IAlertHisto
     private readonly SortedSet<AlertEvent> _all = new(AlertEpisodes.NewestFirst);
     private readonly Dictionary<string, AlertEvent> _latestByEpisode = new(StringComparer.Ordinal);
     private readonly SortedSet<AlertEvent> _firing = new(AlertEpisodes.NewestFirst);
+    private readonly Dictionary<string, AlertEvent> _firedByEpisode = new(StringComparer.Ordinal);
 
     /// <summary>Number of transitions stored.</summary>
     public int Count
@@ -47,6 +48,11 @@ public sealed class MemoryAlertHistory(int? maxTransitions = null) : IAlertHisto
 
                 _all.Add(alert);
                 var episode = alert.Data.EpisodeId;
+                if (alert.Kind == AlertTransitionKind.Fired)
+                {
+                    _firedByEpisode.TryAdd(episode, alert);
+                }
+
                 if (_latestByEpisode.TryGetValue(episode, out var latest))
                 {
                     if (latest.Data.Sequence >= alert.Data.Sequence)
@@ -93,6 +99,16 @@ public sealed class MemoryAlertHistory(int? maxTransitions = null) : IAlertHisto
         return Task.FromResult<IReadOnlyList<AlertEvent>>(result);
     }
 
+    public Task<AlertEvent?> FindFiredAsync(string episodeId, DateTimeOffset startsAt, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(episodeId);
+        cancellationToken.ThrowIfCancellationRequested();
+        lock (_lock)
+        {
+            return Task.FromResult(_firedByEpisode.TryGetValue(episodeId, out var fired) && fired.Time == startsAt ? fired : null);
+        }
+    }
+
     public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default)
     {
         cancellationToken.ThrowIfCancellationRequested();
@@ -104,6 +120,7 @@ public sealed class MemoryAlertHistory(int? maxTransitions = null) : IAlertHisto
             {
                 _all.Remove(alert);
                 _byId.Remove(alert.Id);
+                ForgetFired(alert);
             }
 
             // A firing episode's latest transition stays in _firing (and here) however old it is.
@@ -128,11 +145,20 @@ public sealed class MemoryAlertHistory(int? maxTransitions = null) : IAlertHisto
             var oldest = _all.Max!;
             _all.Remove(oldest);
             _byId.Remove(oldest.Id);
+            ForgetFired(oldest);
             var episode = oldest.Data.EpisodeId;
             if (AlertEpisodes.Closes(oldest) && _latestByEpisode.TryGetValue(episode, out var latest) && ReferenceEquals(latest, oldest))
             {
                 _latestByEpisode.Remove(episode);
             }
+        }
+    }
+
+    private void ForgetFired(AlertEvent alert)
+    {
+        if (alert.Kind == AlertTransitionKind.Fired && _firedByEpisode.TryGetValue(alert.Data.EpisodeId, out var fired) && ReferenceEquals(fired, alert))
+        {
+            _firedByEpisode.Remove(alert.Data.EpisodeId);
         }
     }
 }

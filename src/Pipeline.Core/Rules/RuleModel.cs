@@ -6,6 +6,12 @@ namespace Pipeline.Core.Rules;
 /// <summary>A validated rule set. <see cref="Version"/> is a content hash that every alert carries.</summary>
 public sealed record RuleSet(string Version, RuleDefaults Defaults, IReadOnlyList<Rule> Rules)
 {
+    /// <summary>
+    /// The file's <c>inhibitions:</c>, validated against <see cref="Rules"/> by the loader, so a rule set and its
+    /// inhibitions are always replaced together. Part of <see cref="Version"/> when there are any.
+    /// </summary>
+    public IReadOnlyList<InhibitionRule> Inhibitions { get; init; } = [];
+
     public Rule? Find(string id) => Rules.FirstOrDefault(r => r.Id == id);
 }
 

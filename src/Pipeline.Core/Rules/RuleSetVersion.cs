@@ -14,7 +14,11 @@ internal static class RuleSetVersion
     // Bump when the canonical form changes meaning, so old and new versions never collide.
     private const string FormTag = "pipeline-rules/1";
 
-    public static string Compute(RuleDefaults defaults, IReadOnlyList<Rule> rules)
+    /// <param name="inhibitions">
+    /// Hashed only when there are any, so a file without them keeps its version; a change to them alone gives a new
+    /// version, which is how another instance's rule refresh notices it.
+    /// </param>
+    public static string Compute(RuleDefaults defaults, IReadOnlyList<Rule> rules, IReadOnlyList<InhibitionRule>? inhibitions = null)
     {
         var parts = new List<string>
         {
@@ -59,6 +63,13 @@ internal static class RuleSetVersion
             }
         }
 
+        // Inhibition order does not change what is suppressed; targets are a set.
+        foreach (var inhibition in (inhibitions ?? []).Select(Inhibition).Order(StringComparer.Ordinal))
+        {
+            parts.Add("inhibition");
+            parts.Add(inhibition);
+        }
+
         return "v-" + Hashing.StableId([.. parts])[..16];
     }
 
@@ -74,6 +85,10 @@ internal static class RuleSetVersion
     // The most severe holding step decides, so step order is irrelevant.
     private static string Ladder(IReadOnlyList<SeverityStep> ladder) =>
         string.Join(";", ladder.OrderBy(s => s.Severity).Select(s => $"{s.Severity}:{s.When}"));
+
+    private static string Inhibition(InhibitionRule r) =>
+        string.Join("\u001f", r.SourceRule, r.MinSeverity.ToString(), Optional(r.EqualLabel),
+            string.Join(",", r.TargetRules.Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal)));
 
     private static string Detector(DetectorSpec? detector) => detector is null ? "~" : detector.VersionText;
 }

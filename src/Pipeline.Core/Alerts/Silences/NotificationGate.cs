@@ -1,3 +1,5 @@
+using Pipeline.Core.Rules;
+
 namespace Pipeline.Core.Alerts.Silences;
 
 /// <summary>Whether a transition is notified, and if not, why (<c>silence s1</c>, <c>inhibited by overheat on chiller-01</c>).</summary>
@@ -22,6 +24,8 @@ public sealed record NotificationDecision(AlertEvent Alert, string? SuppressedBy
 /// </remarks>
 public sealed class NotificationGate
 {
+    private const string BeganSuppressed = "episode began suppressed: ";
+
     private readonly Lock _lock = new();
     private readonly NotificationGateOptions _options;
     private readonly Dictionary<(string Rule, string Device), (Severity Severity, IReadOnlyDictionary<string, string> Labels)> _firing = [];
@@ -32,6 +36,7 @@ public sealed class NotificationGate
     private readonly Dictionary<string, string?> _decided = new(StringComparer.Ordinal);
     private readonly Queue<string> _closed = new();
     private IReadOnlyList<Silence> _silences;
+    private IReadOnlyList<InhibitionRule> _inhibitions;
     private int _openDecisions;
     private long _evicted;
 
@@ -43,7 +48,7 @@ public sealed class NotificationGate
     public NotificationGate(IReadOnlyList<Silence> silences, IReadOnlyList<InhibitionRule> inhibitions, NotificationGateOptions options)
     {
         _silences = silences ?? throw new ArgumentNullException(nameof(silences));
-        Inhibitions = inhibitions ?? throw new ArgumentNullException(nameof(inhibitions));
+        _inhibitions = inhibitions ?? throw new ArgumentNullException(nameof(inhibitions));
         ArgumentNullException.ThrowIfNull(options);
         var errors = options.Validate();
         if (errors.Count > 0)
@@ -54,7 +59,17 @@ public sealed class NotificationGate
         _options = options;
     }
 
-    public IReadOnlyList<InhibitionRule> Inhibitions { get; }
+    /// <summary>The inhibitions of the rule set in force.</summary>
+    public IReadOnlyList<InhibitionRule> Inhibitions
+    {
+        get
+        {
+            lock (_lock)
+            {
+                return _inhibitions;
+            }
+        }
+    }
 
     /// <summary>How many transition decisions the gate holds, the measure of its memory.</summary>
     public int Remembered
@@ -102,6 +117,19 @@ public sealed class NotificationGate
         }
     }
 
+    /// <summary>
+    /// Replaces the inhibitions when a new rule set takes over (<see cref="RuleSet.Inhibitions"/>, validated
+    /// with it). They apply to transitions decided from now on; an episode that began inhibited stays suppressed.
+    /// </summary>
+    public void SetInhibitions(IReadOnlyList<InhibitionRule> inhibitions)
+    {
+        ArgumentNullException.ThrowIfNull(inhibitions);
+        lock (_lock)
+        {
+            _inhibitions = inhibitions;
+        }
+    }
+
     /// <summary>Decisions in order; inhibition sources take effect for transitions after them.</summary>
     public IReadOnlyList<NotificationDecision> Decide(IReadOnlyList<AlertEvent> alerts)
     {
@@ -130,6 +158,59 @@ public sealed class NotificationGate
         }
     }
 
+    /// <summary>
+    /// Recovers the fate of episodes this gate has not seen begin (a restart, another instance, a forgotten episode):
+    /// for the first later transition of each, the history's record of its <c>Fired</c> says whether it was notified
+    /// or suppressed and why. Episodes the gate knows cost nothing; an episode whose <c>Fired</c> the history does not
+    /// have is decided as before (stored silences at its start, then the current silences and inhibitions).
+    /// </summary>
+    public async Task RecallAsync(IReadOnlyList<AlertEvent> alerts, IAlertHistory history, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(alerts);
+        ArgumentNullException.ThrowIfNull(history);
+        List<AlertEvent> unknown;
+        lock (_lock)
+        {
+            unknown = [];
+            var seen = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var alert in alerts)
+            {
+                var episode = alert.Data.EpisodeId;
+                if (seen.Add(episode) && alert.Kind != AlertTransitionKind.Fired && !_open.ContainsKey(episode) && !_decided.ContainsKey(alert.Id))
+                {
+                    unknown.Add(alert);
+                }
+            }
+        }
+
+        foreach (var alert in unknown)
+        {
+            var fired = await history.FindFiredAsync(alert.Data.EpisodeId, alert.Data.StartsAt, cancellationToken).ConfigureAwait(false);
+            if (fired is not null)
+            {
+                Recall(alert.Data.EpisodeId, fired.Data.SuppressedBy);
+            }
+        }
+    }
+
+    /// <summary>
+    /// Takes an episode's fate from the recorded decision of its <c>Fired</c> (null: it was notified), unless the
+    /// gate already knows the episode.
+    /// </summary>
+    public void Recall(string episodeId, string? firedSuppressedBy)
+    {
+        ArgumentNullException.ThrowIfNull(episodeId);
+        lock (_lock)
+        {
+            if (!_open.ContainsKey(episodeId))
+            {
+                Open(episodeId, firedSuppressedBy is null || firedSuppressedBy.StartsWith(BeganSuppressed, StringComparison.Ordinal)
+                    ? firedSuppressedBy
+                    : BeganSuppressed + firedSuppressedBy);
+            }
+        }
+    }
+
     /// <summary>The decision already taken for a transition id (false when it never passed the gate or was forgotten).</summary>
     public bool TryGetDecision(string alertId, out string? suppressedBy)
     {
@@ -148,7 +229,7 @@ public sealed class NotificationGate
             // An episode this gate has not seen begin (a restart, another instance, a forgotten one): a silence that
             // covered its start hid its Fired, so it stays hidden; stored silences outlive their end by the purge
             // delay for this.
-            Open(data.EpisodeId, "episode began suppressed: silence " + atStart.Id);
+            Open(data.EpisodeId, BeganSuppressed + "silence " + atStart.Id);
         }
 
         if (_open.TryGetValue(data.EpisodeId, out var episode))
@@ -167,7 +248,7 @@ public sealed class NotificationGate
         }
 
         var reason = CurrentReason(alert);
-        Open(data.EpisodeId, reason is null ? null : "episode began suppressed: " + reason);
+        Open(data.EpisodeId, reason is null ? null : BeganSuppressed + reason);
         return reason;
     }
 
@@ -253,7 +334,7 @@ public sealed class NotificationGate
             return "silence " + silence.Id;
         }
 
-        foreach (var inhibition in Inhibitions)
+        foreach (var inhibition in _inhibitions)
         {
             if (!inhibition.TargetRules.Contains(data.RuleId))
             {

@@ -1,5 +1,6 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Rules;
 using Pipeline.Core.Events;
 using Pipeline.Core.Tests.Support;
 using static Pipeline.Core.Tests.Support.TestRules;
@@ -28,6 +29,31 @@ public sealed class NotificationGateMemoryTests
         Assert.Equal(12_000, t.Alerts.Count);
         // Nothing is open; only the last closed decisions are kept for redelivery (10,000 by default).
         Assert.Equal(10_000, gate.Remembered);
+    }
+
+    [Fact]
+    public async Task A_long_run_under_a_silence_leaves_nothing_behind_but_the_gates_bounded_decisions()
+    {
+        // 6,000 episodes, all inside one silence: 12,000 suppressed transitions.
+        var t = new Timeline(Set(Threshold("hot", "temperature", "> 80", "< 75")));
+        for (var i = 0; i < 6_000; i++)
+        {
+            t.Send("temperature", (i * 20, 85), ((i * 20) + 10, 70));
+        }
+
+        var gate = new NotificationGate([SilenceOf("s1", 0, 6_000 * 20)], []);
+        var inner = new MemoryAlertSink();
+        var sink = new SuppressingAlertSink(inner, gate);
+        foreach (var alert in t.Alerts)
+        {
+            await sink.PublishAsync([alert]);
+        }
+
+        // Nothing is sent, and the only memory left is the gate's: the last 10,000 closed decisions (the sink keeps
+        // none; the alert history records the suppressed transitions with data.suppressedBy).
+        Assert.Empty(inner.Published);
+        Assert.Equal(10_000, gate.Remembered);
+        Assert.Equal(0, gate.OpenEpisodes);
     }
 
     private static Silence SilenceOf(string id, double from, double to, string device = "d1") => new()
@@ -149,5 +175,53 @@ public sealed class NotificationGateMemoryTests
             "Resolved hot d1 00:00:50 warning | sent",                  // an inhibition is not stored: sent unseen
         ], Through(gate, t.Alerts));
         Assert.Equal(1, gate.Evicted);
+    }
+
+    /// <summary>Counts the gate's questions to the history.</summary>
+    private sealed class CountingHistory(IAlertHistory inner) : IAlertHistory
+    {
+        public int FiredLookups { get; private set; }
+
+        public Task RecordAsync(IReadOnlyList<AlertEvent> alerts, CancellationToken cancellationToken = default) => inner.RecordAsync(alerts, cancellationToken);
+
+        public Task<IReadOnlyList<AlertEvent>> QueryAsync(AlertQuery query, CancellationToken cancellationToken = default) => inner.QueryAsync(query, cancellationToken);
+
+        public Task<AlertEvent?> FindFiredAsync(string episodeId, DateTimeOffset startsAt, CancellationToken cancellationToken = default)
+        {
+            FiredLookups++;
+            return inner.FindFiredAsync(episodeId, startsAt, cancellationToken);
+        }
+
+        public Task<int> PurgeAsync(DateTimeOffset transitionsOlderThan, DateTimeOffset closedEpisodesOlderThan, CancellationToken cancellationToken = default) =>
+            inner.PurgeAsync(transitionsOlderThan, closedEpisodesOlderThan, cancellationToken);
+    }
+
+    [Fact]
+    public async Task The_history_is_asked_once_per_episode_the_gate_has_not_seen_begin_and_never_for_one_it_knows()
+    {
+        var t = new Timeline(Set(Threshold("hot", "temperature", "> 80", "< 75", severity: Severity.Warning)));
+        t.Send("temperature",
+            (10, 85),   // episode 1 fires
+            (20, 70),   // and resolves
+            (30, 85),   // episode 2 fires
+            (40, 70));  // and resolves
+        var history = new CountingHistory(new MemoryAlertHistory());
+        await history.RecordAsync(t.Alerts);
+
+        // A gate that saw every episode begin asks nothing.
+        var known = new SuppressingAlertSink(new MemoryAlertSink(), new NotificationGate([], []), history);
+        foreach (var alert in t.Alerts)
+        {
+            await known.PublishAsync([alert]);
+        }
+
+        Assert.Equal(0, history.FiredLookups);
+
+        // A new gate given only the resolves (a restart between fire and resolve) asks once per episode.
+        var restarted = new SuppressingAlertSink(new MemoryAlertSink(), new NotificationGate([], []), history);
+        await restarted.PublishAsync([.. t.Alerts.Where(a => a.Kind == AlertTransitionKind.Resolved)]);
+        await restarted.PublishAsync([.. t.Alerts.Where(a => a.Kind == AlertTransitionKind.Resolved)]); // redelivered: decided already
+
+        Assert.Equal(2, history.FiredLookups);
     }
 }

@@ -1,5 +1,6 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Rules;
 using Pipeline.Core.Tests.Support;
 using static Pipeline.Core.Tests.Support.TestRules;
 
@@ -31,8 +32,11 @@ public sealed class NotificationGateTimelineTests
             }
         }
 
+        // The gate's decision of each transition says why it was suppressed (the history records the same reason).
         return (inner.Published.Select(Timeline.Line).ToList(),
-            sink.Suppressed.Select(d => Timeline.Line(d.Alert) + " | " + d.SuppressedBy).ToList());
+            [.. t.Alerts.Select(a => (Alert: a, Found: gate.TryGetDecision(a.Id, out var reason), Reason: reason))
+                .Where(d => d.Found && d.Reason is not null)
+                .Select(d => Timeline.Line(d.Alert) + " | " + d.Reason)]);
     }
 
     [Fact]
@@ -191,5 +195,52 @@ public sealed class NotificationGateTimelineTests
 
         Assert.Equal(["Fired site-down ups 00:00:00 critical", "Fired warm d3 00:00:10 warning"], notified);
         Assert.Equal(["Fired warm d2 00:00:10 warning | inhibited by site-down on ups"], suppressed);
+    }
+
+    [Fact]
+    public async Task Overlapping_inhibition_sources_then_expiry_then_a_redelivery_that_gets_the_first_decisions()
+    {
+        var t = new Timeline(Set(
+            Threshold("power", "power", "< 1", severity: Severity.Critical),
+            Threshold("door", "door", "> 0", severity: Severity.Critical),
+            Threshold("warm", "temperature", "> 70", "< 65")));
+        t.Send("power", (0, 0));          // power fires: sent
+        t.Send("door", (5, 1));           // door fires too: two sources overlap
+        t.Send("power", (10, 5));         // power resolves; door still holds
+        t.Send("temperature", (15, 75));  // warm fires: inhibited by door, the source still firing
+        t.Send("door", (20, 0));          // door resolves: the inhibition expires
+        t.Send("temperature", (25, 60));  // warm resolves: its episode began inhibited, so suppressed
+        t.Send("temperature", (30, 75));  // warm fires with no source firing: sent
+        t.Send("temperature", (35, 60));  // and resolves: sent
+        var gate = new NotificationGate([], [new InhibitionRule("power", Severity.Critical, ["warm"]), new InhibitionRule("door", Severity.Critical, ["warm"])]);
+
+        var (notified, suppressed) = await GateAsync(t, gate);
+        var redelivered = gate.Decide(t.Alerts); // the whole run again, after every source resolved
+
+        Assert.Equal(
+        [
+            "Fired power d1 00:00:00 critical",
+            "Fired door d1 00:00:05 critical",
+            "Resolved power d1 00:00:10 critical",
+            "Resolved door d1 00:00:20 critical",
+            "Fired warm d1 00:00:30 warning",
+            "Resolved warm d1 00:00:35 warning",
+        ], notified);
+        Assert.Equal(
+        [
+            "Fired warm d1 00:00:15 warning | inhibited by door on d1",
+            "Resolved warm d1 00:00:25 warning | episode began suppressed: inhibited by door on d1",
+        ], suppressed);
+        Assert.Equal(
+        [
+            "Fired power d1 00:00:00 critical | sent",
+            "Fired door d1 00:00:05 critical | sent",
+            "Resolved power d1 00:00:10 critical | sent",
+            "Fired warm d1 00:00:15 warning | inhibited by door on d1",
+            "Resolved door d1 00:00:20 critical | sent",
+            "Resolved warm d1 00:00:25 warning | episode began suppressed: inhibited by door on d1",
+            "Fired warm d1 00:00:30 warning | sent",
+            "Resolved warm d1 00:00:35 warning | sent",
+        ], redelivered.Select(d => Timeline.Line(d.Alert) + " | " + (d.SuppressedBy ?? "sent")));
     }
 }

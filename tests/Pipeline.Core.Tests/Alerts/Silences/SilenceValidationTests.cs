@@ -1,5 +1,6 @@
 using Pipeline.Core.Alerts;
 using Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Rules;
 using Pipeline.Core.Tests.Support;
 
 namespace Pipeline.Core.Tests.Alerts.Silences;

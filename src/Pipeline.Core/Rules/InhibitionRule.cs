@@ -1,4 +1,6 @@
-namespace Pipeline.Core.Alerts.Silences;
+using Pipeline.Core.Alerts;
+
+namespace Pipeline.Core.Rules;
 
 /// <summary>
 /// While <see cref="SourceRule"/> fires at <see cref="MinSeverity"/> or above, notifications of

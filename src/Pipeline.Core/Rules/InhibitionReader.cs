@@ -1,6 +1,6 @@
-using Pipeline.Core.Rules;
+using Pipeline.Core.Alerts;
 
-namespace Pipeline.Core.Alerts.Silences;
+namespace Pipeline.Core.Rules;
 
 /// <summary>
 /// Reads the top-level <c>inhibitions:</c> section of a rule file (the rule reader accepts and skips it), checked
@@ -15,11 +15,11 @@ public static class InhibitionReader
         ArgumentNullException.ThrowIfNull(ruleFileText);
         ArgumentNullException.ThrowIfNull(ruleIds);
         var (root, error) = RuleDocument.Parse(ruleFileText, format);
-        if (root is null)
-        {
-            return ([], [error ?? new RuleError(null, string.Empty, "the file could not be read", 1)]);
-        }
+        return root is null ? ([], [error ?? new RuleError(null, string.Empty, "the file could not be read", 1)]) : Read(root, ruleIds);
+    }
 
+    internal static (IReadOnlyList<InhibitionRule> Rules, IReadOnlyList<RuleError> Errors) Read(DocNode root, IReadOnlyCollection<string> ruleIds)
+    {
         var section = (root as DocMap)?.Entries.FirstOrDefault(e => e.Key.Value == "inhibitions")?.Value;
         if (section is null)
         {
