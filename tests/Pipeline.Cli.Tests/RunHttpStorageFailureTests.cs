@@ -22,8 +22,10 @@ public sealed class RunHttpStorageFailureTests(AzuriteFixture azurite)
     /// <summary>The request id the busy table service answers with; it must appear in the log and nowhere in the answer.</summary>
     private const string RequestId = "5c3e9f1a-8b2d-4c7e-a061-3d9e7f2b4a18";
 
-    // Eight readings of d1 within the hour fire; five readings counted twice would be ten.
+    // More than seven readings of d1 within the hour fire; five readings counted twice would be ten. The resend's readings are
+    // older than the watermark the first copy set, so a lateness of an hour lets a double count reach the window.
     private const string Rules = """
+        defaults: { outOfOrderTolerance: 5s, allowedLateness: 1h }
         rules:
           - id: chatty
             metric: temperature
@@ -113,20 +115,34 @@ public sealed class RunHttpStorageFailureTests(AzuriteFixture azurite)
         Assert.True(storage.Refused > 0);
         Assert.Equal(HttpStatusCode.OK, resent.StatusCode);
         Assert.Equal("""{"accepted":5,"rejected":0}""", await resent.Content.ReadAsStringAsync());
+
+        // A later reading moves d1's watermark past the five (out-of-order tolerance 5 s): the rule counts its window.
+        using var later = await http.PostAsync(new Uri("/telemetry", UriKind.Relative),
+            new StringContent($"{{\"deviceId\":\"d1\",\"ts\":\"{T0.AddMinutes(6):yyyy-MM-ddTHH:mm:ssZ}\",\"temperature\":20}}", Encoding.UTF8, "application/json"));
+        Assert.Equal(HttpStatusCode.OK, later.StatusCode);
         using var health = await http.GetAsync(new Uri("/health", UriKind.Relative));
-        Assert.Equal("""{"status":"healthy","accepted":5,"rejected":0,"partitions":1}""", await health.Content.ReadAsStringAsync());
+        Assert.Equal("""{"status":"healthy","accepted":6,"rejected":0,"partitions":1}""", await health.Content.ReadAsStringAsync());
+
+        // The count rule has judged the five (the watermark is past them) and is not firing: its window holds at most 7.
+        var device = await http.GetStringAsync(new Uri("/api/devices/d1", UriKind.Relative));
+        using (var view = JsonDocument.Parse(device))
+        {
+            var chatty = Assert.Single(view.RootElement.GetProperty("alerts").EnumerateArray().ToList());
+            Assert.Equal(("chatty", "Inactive"), (chatty.GetProperty("ruleId").GetString(), chatty.GetProperty("status").GetString()));
+        }
 
         await time.DriveUntilDoneAsync(started.Run);
         var result = await started.Run;
         Assert.Equal(0, result.ExitCode);
 
-        // The run's totals: five records in, each applied once.
-        Assert.Contains("  accounting    in 5 = applied 5 + duplicate 0 + late 0 + dead-lettered 0 + quarantined 0", result.Stdout, StringComparison.Ordinal);
+        // The run's totals: six records in (the five and the later one), each applied once.
+        Assert.Contains("  accounting    in 6 = applied 6 + duplicate 0 + late 0 + dead-lettered 0 + quarantined 0", result.Stdout, StringComparison.Ordinal);
 
-        // The device's stored window holds five events, not ten.
+        // The device's stored state counted each of the six readings once (a resend applied on top of the refused
+        // request's effect would leave more).
         var state = new TableStateStore(new TableServiceClient(azurite.ConnectionString), started.Table);
         var stored = (await state.LoadAsync(["d1"]))["d1"];
-        Assert.Equal(5, KeyStateSerializer.Read(stored.Snapshot.Span, "d1").EventCount);
+        Assert.Equal(6, KeyStateSerializer.Read(stored.Snapshot.Span, "d1").EventCount);
 
         // A count of 5 is under the threshold of 7: no alert, where a double count (10) would have fired one.
         Assert.Contains("  alerts        0 delivered", result.Stdout, StringComparison.Ordinal);
