@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Azure.Data.Tables;
 using Azure.Storage.Blobs;
 
@@ -32,6 +33,9 @@ public sealed class TableStorageOptions
     /// <summary>How long one attempt may take before it counts as failed and is retried.</summary>
     public TimeSpan NetworkTimeout { get; init; } = TimeSpan.FromSeconds(30);
 
+    /// <summary>Carries the clients' requests; null: the SDK's own. Lets a host put a handler in front of the service.</summary>
+    public HttpPipelineTransport? Transport { get; init; }
+
     /// <summary>Options for an account reached with a token credential (the production path).</summary>
     public static TableStorageOptions ForAccount(string accountName, TokenCredential credential)
     {
@@ -48,7 +52,7 @@ public sealed class TableStorageOptions
     public TableServiceClient CreateTableServiceClient()
     {
         var options = new TableClientOptions();
-        Configure(options.Retry);
+        Configure(options);
         if (ConnectionString is not null)
         {
             return new TableServiceClient(ConnectionString, options);
@@ -65,7 +69,7 @@ public sealed class TableStorageOptions
     public BlobServiceClient CreateBlobServiceClient()
     {
         var options = new BlobClientOptions();
-        Configure(options.Retry);
+        Configure(options);
         if (ConnectionString is not null)
         {
             return new BlobServiceClient(ConnectionString, options);
@@ -79,8 +83,14 @@ public sealed class TableStorageOptions
         return new BlobServiceClient(BlobServiceUri, Credential, options);
     }
 
-    private void Configure(RetryOptions retry)
+    private void Configure(ClientOptions options)
     {
+        if (Transport is not null)
+        {
+            options.Transport = Transport;
+        }
+
+        var retry = options.Retry;
         retry.Mode = RetryMode.Exponential;
         retry.MaxRetries = MaxRetries;
         retry.Delay = RetryDelay;

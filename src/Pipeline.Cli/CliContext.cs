@@ -21,6 +21,9 @@ public sealed record CliContext
     /// <summary>Handler for outgoing HTTP (webhook sink, simulate); null: the default sockets handler.</summary>
     public HttpMessageHandler? HttpHandler { get; init; }
 
+    /// <summary>Handler for the storage clients' requests (<c>--state tables</c>); null: the SDK's own transport.</summary>
+    public HttpMessageHandler? StorageHandler { get; init; }
+
     /// <summary>Called with the bound address once the HTTP ingest accepts requests (useful with <c>--http-port 0</c>).</summary>
     public Action<Uri>? HttpListening { get; init; }
 

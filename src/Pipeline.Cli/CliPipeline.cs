@@ -85,7 +85,7 @@ internal static class CliPipeline
 
         try
         {
-            return await LocalPipeline.CreateComponentsAsync(options, io.Context.Time, io.Context.HttpHandler, cancellationToken).ConfigureAwait(false);
+            return await LocalPipeline.CreateComponentsAsync(options, io.Context.Time, io.Context.HttpHandler, cancellationToken, io.Context.StorageHandler).ConfigureAwait(false);
         }
         catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
         {

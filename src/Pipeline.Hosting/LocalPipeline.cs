@@ -111,8 +111,9 @@ public sealed class LocalPipeline : IAsyncDisposable
 
     /// <summary>The ports; a failure is the factory's own exception, for the shell to tell in its own terms.</summary>
     /// <param name="httpHandler">Handler of outgoing HTTP (the webhook sink); null: the default sockets handler.</param>
+    /// <param name="storageHandler">Handler of the storage clients' requests (--state tables); null: the SDK's own transport.</param>
     public static Task<PipelineComponents> CreateComponentsAsync(PipelineOptions options, TimeProvider time, HttpMessageHandler? httpHandler,
-        CancellationToken cancellationToken)
+        CancellationToken cancellationToken, HttpMessageHandler? storageHandler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
 
@@ -122,12 +123,12 @@ public sealed class LocalPipeline : IAsyncDisposable
             options.Alerts.Kinds.Add(AlertSinkKind.Memory);
         }
 
-        return CreateAsync(options, time, httpHandler, cancellationToken);
+        return CreateAsync(options, time, httpHandler, storageHandler, cancellationToken);
     }
 
     /// <summary>Retention at start (<see cref="PipelineOptions.Retention"/>) on the run's files, then the ports.</summary>
     private static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, HttpMessageHandler? httpHandler,
-        CancellationToken cancellationToken)
+        HttpMessageHandler? storageHandler, CancellationToken cancellationToken)
     {
         var now = time.GetUtcNow();
 
@@ -137,7 +138,7 @@ public sealed class LocalPipeline : IAsyncDisposable
             await JsonLinesAlertSink.PurgeFileAsync(options.Alerts.Path, now - options.Retention.AlertHistory, cancellationToken).ConfigureAwait(false);
         }
 
-        var components = await PipelineComponentsFactory.CreateAsync(options, time, cancellationToken, httpHandler).ConfigureAwait(false);
+        var components = await PipelineComponentsFactory.CreateAsync(options, time, cancellationToken, httpHandler, storageHandler).ConfigureAwait(false);
         if (options.DeadLetters.Kind == DeadLetterKind.Jsonl)
         {
             await components.DeadLetters.PurgeAsync(now - options.Retention.DeadLetters, cancellationToken).ConfigureAwait(false);

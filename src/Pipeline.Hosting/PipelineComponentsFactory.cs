@@ -1,4 +1,5 @@
 using Azure.Core;
+using Azure.Core.Pipeline;
 using Microsoft.Extensions.Options;
 using Pipeline.Azure;
 using Pipeline.Azure.EventHubs;
@@ -17,8 +18,9 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
 {
     public Task<PipelineComponents> CreateAsync(CancellationToken cancellationToken) => CreateAsync(options.Value, time, cancellationToken, httpHandler);
 
+    /// <param name="storageHandler">Handler of the storage clients' requests; null: the SDK's own transport.</param>
     public static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, CancellationToken cancellationToken,
-        HttpMessageHandler? httpHandler = null)
+        HttpMessageHandler? httpHandler = null, HttpMessageHandler? storageHandler = null)
     {
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(time);
@@ -29,10 +31,11 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
 
         // One credential for every Azure client, created only when a port needs it (memory/jsonl runs never do).
         var credential = new Lazy<TokenCredential>(() => AzureCredentials.Create(options.ClientId));
+        var transport = storageHandler is null ? null : new HttpClientTransport(new HttpClient(storageHandler, disposeHandler: false));
         var owned = new List<object>();
         try
         {
-            return await CreateAsync(options, time, rulesText, credential, httpHandler, owned, cancellationToken).ConfigureAwait(false);
+            return await CreateAsync(options, time, rulesText, credential, transport, httpHandler, owned, cancellationToken).ConfigureAwait(false);
         }
         catch
         {
@@ -54,13 +57,13 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
     }
 
     private static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, string rulesText,
-        Lazy<TokenCredential> credential, HttpMessageHandler? httpHandler, List<object> owned, CancellationToken cancellationToken)
+        Lazy<TokenCredential> credential, HttpPipelineTransport? transport, HttpMessageHandler? httpHandler, List<object> owned, CancellationToken cancellationToken)
     {
         IStateStore state;
         IAlertHistory history;
         if (options.State.Kind == StateKind.Tables)
         {
-            var tables = Storage(options, options.State.TableServiceUri, null, credential).CreateTableServiceClient();
+            var tables = Storage(options, options.State.TableServiceUri, null, credential, transport).CreateTableServiceClient();
             var tableState = options.State.Table is { } table ? new TableStateStore(tables, table) : new TableStateStore(tables);
             await tableState.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             state = tableState;
@@ -88,7 +91,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
                 deadLetters = Own(owned, new JsonLinesDeadLetterStore(options.DeadLetters.Path));
                 break;
             case DeadLetterKind.Tables:
-                var tables = Storage(options, options.DeadLetters.TableServiceUri ?? options.State.TableServiceUri, null, credential).CreateTableServiceClient();
+                var tables = Storage(options, options.DeadLetters.TableServiceUri ?? options.State.TableServiceUri, null, credential, transport).CreateTableServiceClient();
                 var tableDeadLetters = new TableDeadLetterStore(tables);
                 await tableDeadLetters.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
                 deadLetters = tableDeadLetters;
@@ -116,7 +119,7 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
         ISilenceStore silences;
         if (options.Rules.Kind == RulesKind.Blob)
         {
-            var blobs = Storage(options, null, options.Rules.BlobServiceUri, credential).CreateBlobServiceClient();
+            var blobs = Storage(options, null, options.Rules.BlobServiceUri, credential, transport).CreateBlobServiceClient();
             var blobRules = BlobRuleStore.Create(blobs);
             await blobRules.EnsureCreatedAsync(cancellationToken).ConfigureAwait(false);
             rules = blobRules;
@@ -215,13 +218,17 @@ public sealed class PipelineComponentsFactory(IOptions<PipelineOptions> options,
     }
 
     /// <summary>Service URIs with the managed identity, or (local runs against Azurite only) a connection string.</summary>
-    private static TableStorageOptions Storage(PipelineOptions options, Uri? tableUri, Uri? blobUri, Lazy<TokenCredential> credential) =>
+    private static TableStorageOptions Storage(PipelineOptions options, Uri? tableUri, Uri? blobUri, Lazy<TokenCredential> credential,
+        HttpPipelineTransport? transport = null) =>
         options.Storage.ConnectionString is { } connectionString
-            ? new TableStorageOptions { ConnectionString = connectionString, MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay }
+            ? new TableStorageOptions
+            {
+                ConnectionString = connectionString, MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay, Transport = transport,
+            }
             : new TableStorageOptions
             {
                 TableServiceUri = tableUri, BlobServiceUri = blobUri, Credential = credential.Value,
-                MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay,
+                MaxRetries = options.Storage.MaxRetries, MaxRetryDelay = options.Storage.MaxRetryDelay, Transport = transport,
             };
 
     /// <summary>A receiver that never answers fails the attempt after this long instead of the default 100 seconds.</summary>
