@@ -62,6 +62,8 @@ public sealed class NotificationGating(ISilenceStore silences, IReadOnlyList<Inh
             gating.Gate.SetSilences(await gating.Silences.ListAsync(cancellationToken).ConfigureAwait(false));
             if (gating.History is { } history)
             {
+                // Before any decision: which inhibition sources were firing before this process started.
+                await gating.Gate.SeedFiringAsync(history, cancellationToken).ConfigureAwait(false);
                 await gating.Gate.RecallAsync(alerts, history, cancellationToken).ConfigureAwait(false);
             }
 

@@ -92,6 +92,7 @@ public static class PipelineConfiguration
         {
             ("NotificationGate:MaxOpenDecisions", options.NotificationGate.MaxOpenDecisions),
             ("NotificationGate:ClosedDecisionsKept", options.NotificationGate.ClosedDecisionsKept),
+            ("NotificationGate:MaxSeededFiring", options.NotificationGate.MaxSeededFiring),
         })
         {
             if (value is < 1 or > MaxGateDecisions)
@@ -230,6 +231,7 @@ public static class PipelineConfiguration
         {
             MaxOpenDecisions = Count("NotificationGate:MaxOpenDecisions") ?? options.NotificationGate.MaxOpenDecisions,
             ClosedDecisionsKept = Count("NotificationGate:ClosedDecisionsKept") ?? options.NotificationGate.ClosedDecisionsKept,
+            MaxSeededFiring = Count("NotificationGate:MaxSeededFiring") ?? options.NotificationGate.MaxSeededFiring,
         };
         options.ClientId = Get("ClientId") ?? (configuration["AZURE_CLIENT_ID"] is { Length: > 0 } id ? id : null);
     }

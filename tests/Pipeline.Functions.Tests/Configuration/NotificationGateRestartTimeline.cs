@@ -140,6 +140,39 @@ public abstract class NotificationGateRestartTimeline
     }
 
     [ConformanceFact]
+    public async Task A_source_firing_before_a_restart_still_inhibits_after_it()
+    {
+        var stores = new Stores(await CreateHistoryAsync());
+
+        using var first = stores.Start();
+        await first.SendAsync(0, "power", 0);          // power fires at critical on d1: sent
+        using var second = stores.Start();                  // restart: a new gate that never saw power fire
+        await second.SendAsync(10, "temperature", 85); // hot fires while power is still critical on d1: inhibited
+
+        Assert.Equal(["Fired power 0"], stores.Sent);
+        Assert.Equal(
+        [
+            "Fired power 0",
+            "Fired hot 10 inhibited by power on d1",
+        ], await RecordedAsync(stores));
+    }
+
+    [ConformanceFact]
+    public async Task A_source_resolved_before_a_restart_does_not_inhibit_after_it()
+    {
+        var stores = new Stores(await CreateHistoryAsync());
+
+        using var first = stores.Start();
+        await first.SendAsync(0, "power", 0);          // power fires at critical on d1: sent
+        await first.SendAsync(5, "power", 5);          // power resolves: sent
+        using var second = stores.Start();                  // restart: a new gate over the same history
+        await second.SendAsync(10, "temperature", 85); // hot fires, power no longer fires: sent
+
+        Assert.Equal(["Fired power 0", "Resolved power 5", "Fired hot 10"], stores.Sent);
+        Assert.Equal(["Fired power 0", "Resolved power 5", "Fired hot 10"], await RecordedAsync(stores));
+    }
+
+    [ConformanceFact]
     public async Task A_notified_fire_then_a_restart_then_the_resolve_is_sent_even_inside_a_silence_that_began_later()
     {
         var stores = new Stores(await CreateHistoryAsync());

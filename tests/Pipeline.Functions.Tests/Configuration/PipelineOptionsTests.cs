@@ -109,6 +109,7 @@ public sealed class PipelineOptionsTests : IDisposable
     [Theory]
     [InlineData("Pipeline:NotificationGate:MaxOpenDecisions", "0", "Pipeline__NotificationGate__MaxOpenDecisions must be from 1 to 10000000, got 0.")]
     [InlineData("Pipeline:NotificationGate:ClosedDecisionsKept", "20000000", "Pipeline__NotificationGate__ClosedDecisionsKept must be from 1 to 10000000, got 20000000.")]
+    [InlineData("Pipeline:NotificationGate:MaxSeededFiring", "0", "Pipeline__NotificationGate__MaxSeededFiring must be from 1 to 10000000, got 0.")]
     [InlineData("Pipeline:NotificationGate:MaxOpenDecisions", "many", "Pipeline__NotificationGate__MaxOpenDecisions must be a whole number, not 'many'.")]
     public void Notification_gate_bounds_out_of_range_are_named(string key, string value, string message)
     {

@@ -35,6 +35,12 @@ public sealed class NotificationGate
     private readonly LinkedList<OpenEpisode> _recency = new();
     private readonly Dictionary<string, string?> _decided = new(StringComparer.Ordinal);
     private readonly Queue<string> _closed = new();
+
+    // Sources this gate saw resolve, so a seed read from a history that lags the sinks cannot revive them; bounded
+    // like the closed decisions.
+    private readonly HashSet<(string Rule, string Device)> _resolvedSources = [];
+    private readonly Queue<(string Rule, string Device)> _resolvedOrder = new();
+    private IReadOnlyList<InhibitionRule>? _seededFor;
     private IReadOnlyList<Silence> _silences;
     private IReadOnlyList<InhibitionRule> _inhibitions;
     private int _openDecisions;
@@ -211,6 +217,50 @@ public sealed class NotificationGate
         }
     }
 
+    /// <summary>
+    /// Seeds the inhibition sources that were firing before this gate started (a restart, an instance taking a
+    /// partition over) from the history's still-firing episodes: once before the first decision, and again when
+    /// <see cref="SetInhibitions"/> brings other inhibitions. At most <see cref="NotificationGateOptions.MaxSeededFiring"/>
+    /// firing episodes are read, newest first; a source among older ones inhibits again from its next transition.
+    /// What the gate has seen itself (a source firing or resolved since it started) wins over the history.
+    /// </summary>
+    public async Task SeedFiringAsync(IAlertHistory history, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(history);
+        IReadOnlyList<InhibitionRule> inhibitions;
+        lock (_lock)
+        {
+            if (ReferenceEquals(_seededFor, _inhibitions))
+            {
+                return;
+            }
+
+            inhibitions = _inhibitions;
+        }
+
+        var sources = inhibitions.Select(i => i.SourceRule).ToHashSet(StringComparer.Ordinal);
+        var firing = sources.Count == 0
+            ? []
+            : await history.QueryAsync(new AlertQuery(FiringOnly: true, Since: null, Max: _options.MaxSeededFiring), cancellationToken).ConfigureAwait(false);
+        lock (_lock)
+        {
+            foreach (var alert in firing)
+            {
+                var key = (alert.Data.RuleId, alert.Data.Key);
+                if (sources.Contains(alert.Data.RuleId) && !AlertEpisodes.Closes(alert) && !_resolvedSources.Contains(key))
+                {
+                    // Newest first, and the gate's own view is newer still: the first one seen for a key stands.
+                    _firing.TryAdd(key, (alert.Data.Severity, alert.Data.Labels));
+                }
+            }
+
+            if (ReferenceEquals(_inhibitions, inhibitions))
+            {
+                _seededFor = inhibitions;
+            }
+        }
+    }
+
     /// <summary>The decision already taken for a transition id (false when it never passed the gate or was forgotten).</summary>
     public bool TryGetDecision(string alertId, out string? suppressedBy)
     {
@@ -367,6 +417,14 @@ public sealed class NotificationGate
         if (alert.Kind == AlertTransitionKind.Resolved)
         {
             _firing.Remove(key);
+            if (_resolvedSources.Add(key))
+            {
+                _resolvedOrder.Enqueue(key);
+                if (_resolvedOrder.Count > _options.ClosedDecisionsKept)
+                {
+                    _resolvedSources.Remove(_resolvedOrder.Dequeue());
+                }
+            }
         }
         else
         {
