@@ -39,10 +39,6 @@ public sealed class TableAlertHistory : IAlertHistory
     private const string EventPrefix = "E";
     private const int Parallelism = 8;
 
-    /// <summary>Entity group transaction limits: 100 operations and 4 MiB, kept under with a margin.</summary>
-    private const int MaxTransactionActions = 100;
-    private const long MaxTransactionPayload = 3L * 1024 * 1024;
-
     /// <summary>The service allows 15 comparisons per filter; two go to the partitions.</summary>
     private const int KeysPerQuery = 13;
 
@@ -170,15 +166,15 @@ public sealed class TableAlertHistory : IAlertHistory
     }
 
     /// <summary>
-    /// Adds the transitions, one entity group transaction per day partition (up to 100 rows and
-    /// <see cref="MaxTransactionPayload"/>). A row that already exists (409) fails its transaction; it is dropped as
+    /// Adds the transitions, one entity group transaction per day partition (cut by
+    /// <see cref="EntityGroupTransactions.Chunk{T}"/>). A row that already exists (409) fails its transaction; it is dropped as
     /// already recorded and the others are resubmitted, so a redelivered alert changes nothing.
     /// </summary>
     private async Task AddTransitionsAsync(List<AlertEvent> alerts, CancellationToken cancellationToken)
     {
         foreach (var day in alerts.Select(ToTransitionEntity).GroupBy(e => e.PartitionKey, StringComparer.Ordinal))
         {
-            foreach (var chunk in Chunk(day.ToList()))
+            foreach (var chunk in EntityGroupTransactions.Chunk(day, EstimatedSize))
             {
                 var pending = chunk;
                 while (pending.Count > 0)
@@ -306,7 +302,7 @@ public sealed class TableAlertHistory : IAlertHistory
     /// <summary>Submits one partition's conditional operations; false when one of them met a change (409, 412, 404).</summary>
     private async Task<bool> TrySubmitAsync(List<TableTransactionAction> actions, CancellationToken cancellationToken)
     {
-        foreach (var chunk in Chunk(actions, a => a.Entity))
+        foreach (var chunk in EntityGroupTransactions.Chunk(actions, a => EstimatedSize(a.Entity)))
         {
             try
             {
@@ -319,36 +315,6 @@ public sealed class TableAlertHistory : IAlertHistory
         }
 
         return true;
-    }
-
-    private static List<List<TableEntity>> Chunk(List<TableEntity> entities) => Chunk(entities, e => e);
-
-    /// <summary>Groups of at most 100 items whose estimated payload stays under <see cref="MaxTransactionPayload"/>.</summary>
-    private static List<List<T>> Chunk<T>(List<T> items, Func<T, ITableEntity> entityOf)
-    {
-        var chunks = new List<List<T>>();
-        var current = new List<T>();
-        long size = 0;
-        foreach (var item in items)
-        {
-            var estimate = EstimatedSize(entityOf(item));
-            if (current.Count == MaxTransactionActions || (current.Count > 0 && size + estimate > MaxTransactionPayload))
-            {
-                chunks.Add(current);
-                current = [];
-                size = 0;
-            }
-
-            current.Add(item);
-            size += estimate;
-        }
-
-        if (current.Count > 0)
-        {
-            chunks.Add(current);
-        }
-
-        return chunks;
     }
 
     /// <summary>Binary properties travel as base64 (4/3) and strings may be escaped: count both generously.</summary>

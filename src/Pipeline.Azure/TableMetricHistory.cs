@@ -42,11 +42,6 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
     // More unread devices than this in one bucket: reading the whole partition takes fewer requests than RowKey queries.
     private const int ScanThreshold = 4 * KeysPerQuery;
 
-    // The payload limit of a transaction is 4 MiB; binary travels as base64 (4/3), and headers need room.
-    private const long MaxTransactionPayloadBytes = 3 * 1024 * 1024;
-    private const long PerEntityOverheadBytes = 2 * 1024;
-    private const int MaxTransactionOperations = 100;
-
     private static readonly string[] FleetColumns = ["RowKey", MetricHistoryRow.LastTicksProperty, MetricHistoryRow.PendingProperty, MetricHistoryRow.FleetProperty];
 
     private readonly TableClient _table;
@@ -398,7 +393,7 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
 
         var transactions = writes
             .GroupBy(w => w.Entity.PartitionKey, StringComparer.Ordinal)
-            .SelectMany(bucket => Pack(bucket.ToList()))
+            .SelectMany(bucket => EntityGroupTransactions.Chunk(bucket, w => EntityGroupTransactions.BinaryEntityBytes(w.Bytes)))
             .ToList();
         var conflicts = new ConcurrentBag<MetricHistoryRow>();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
@@ -450,31 +445,6 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
                 conflicts.Add(device);
                 pending = [.. pending.Where((_, j) => j != failed)];
             }
-        }
-    }
-
-    /// <summary>Splits one bucket's rows into transactions under the operation and payload limits.</summary>
-    private static IEnumerable<List<Write>> Pack(List<Write> writes)
-    {
-        var current = new List<Write>();
-        long payload = 0;
-        foreach (var write in writes)
-        {
-            var size = (write.Bytes * 4L / 3) + PerEntityOverheadBytes;
-            if (current.Count > 0 && (current.Count == MaxTransactionOperations || payload + size > MaxTransactionPayloadBytes))
-            {
-                yield return current;
-                current = [];
-                payload = 0;
-            }
-
-            current.Add(write);
-            payload += size;
-        }
-
-        if (current.Count > 0)
-        {
-            yield return current;
         }
     }
 

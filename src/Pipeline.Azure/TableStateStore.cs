@@ -40,7 +40,7 @@ public sealed class TableStateStore : IStateStore, IKeyLimit
     public const int DefaultBuckets = 32;
 
     /// <summary>The service's limit of operations per entity group transaction.</summary>
-    public const int MaxTransactionOperations = 100;
+    public const int MaxTransactionOperations = EntityGroupTransactions.MaxOperations;
 
     private const string SnapshotPrefix = "S";
     private const string DeadlineProperty = "DeadlineTicks";
@@ -48,10 +48,6 @@ public sealed class TableStateStore : IStateStore, IKeyLimit
 
     // The service allows 15 comparisons in one $filter: PartitionKey plus 14 RowKeys.
     private const int KeysPerQuery = 14;
-
-    // The payload limit of a transaction is 4 MiB; binary travels as base64 (4/3), and headers need room.
-    private const long MaxTransactionPayloadBytes = 3 * 1024 * 1024;
-    private const long PerEntityOverheadBytes = 2 * 1024;
 
     private readonly TableClient _state;
     private readonly int _buckets;
@@ -151,7 +147,7 @@ public sealed class TableStateStore : IStateStore, IKeyLimit
         var etags = new string?[writes.Count];
         var transactions = Enumerable.Range(0, writes.Count)
             .GroupBy(i => entities[i].PartitionKey, StringComparer.Ordinal)
-            .SelectMany(bucket => PackTransactions(bucket.ToList(), writes))
+            .SelectMany(bucket => EntityGroupTransactions.Chunk(bucket, i => EntityGroupTransactions.BinaryEntityBytes(writes[i].Snapshot.Length)))
             .ToList();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
         await Parallel.ForEachAsync(transactions, options, async (indexes, token) =>
@@ -212,31 +208,6 @@ public sealed class TableStateStore : IStateStore, IKeyLimit
         }
 
         return entity;
-    }
-
-    /// <summary>Splits one bucket's writes into transactions under the operation and payload limits.</summary>
-    private static IEnumerable<List<int>> PackTransactions(List<int> indexes, IReadOnlyList<StateWrite> writes)
-    {
-        var current = new List<int>();
-        long payload = 0;
-        foreach (var i in indexes)
-        {
-            var size = (writes[i].Snapshot.Length * 4L / 3) + PerEntityOverheadBytes;
-            if (current.Count > 0 && (current.Count == MaxTransactionOperations || payload + size > MaxTransactionPayloadBytes))
-            {
-                yield return current;
-                current = [];
-                payload = 0;
-            }
-
-            current.Add(i);
-            payload += size;
-        }
-
-        if (current.Count > 0)
-        {
-            yield return current;
-        }
     }
 
     /// <summary>Submits one transaction; a conflicting operation is taken out and the rest resubmitted.</summary>
