@@ -55,7 +55,7 @@ public sealed class RetentionAtStartTests
             OpenStdin = () => new MemoryStream(Encoding.UTF8.GetBytes(stdin)),
         };
 
-        var result = await CliRunner.RunAsync(context, ["run", "--source", "stdin", "--rules", dir.File("rules.yaml"), "--sink", "jsonl",
+        var result = await CliRunner.RunAsync(context, ["run", "--source", "stdin", "--http-port", "0", "--rules", dir.File("rules.yaml"), "--sink", "jsonl",
             "--out", dir.File("alerts.jsonl"), "--dead-letters", dir.File("dead.jsonl")]);
         Assert.True(result.ExitCode == 0, result.Stderr);
     }

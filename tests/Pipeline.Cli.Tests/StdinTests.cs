@@ -28,7 +28,7 @@ public sealed class StdinTests
             OpenStdin = () => new MemoryStream(Encoding.UTF8.GetBytes(input)),
         };
 
-        var result = await CliRunner.RunAsync(context, ["run", "--source", "stdin", "--rules", dir.File("rules.yaml"), "--sink", "jsonl",
+        var result = await CliRunner.RunAsync(context, ["run", "--source", "stdin", "--http-port", "0", "--rules", dir.File("rules.yaml"), "--sink", "jsonl",
             "--out", dir.File("alerts.jsonl"), "--dead-letters", dir.File("dead.jsonl")]);
 
         Assert.Equal(0, result.ExitCode);
@@ -60,7 +60,7 @@ public sealed class StdinTests
                 OpenStdin = () => new MemoryStream(Encoding.UTF8.GetBytes("not json\n")),
             };
 
-            var result = await CliRunner.RunAsync(context, ["run", "--source", "stdin", "--rules", dir.File("rules.yaml"), "--sink", "jsonl",
+            var result = await CliRunner.RunAsync(context, ["run", "--source", "stdin", "--http-port", "0", "--rules", dir.File("rules.yaml"), "--sink", "jsonl",
                 "--out", dir.File("alerts.jsonl"), "--dead-letters", dir.File("dead.jsonl")]);
             Assert.Equal(0, result.ExitCode);
         }

@@ -1,4 +1,6 @@
+using System.Net.Sockets;
 using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Connections;
 using Microsoft.AspNetCore.Routing;
 using Pipeline.Core.Processing;
 using Pipeline.Dashboard.Api;
@@ -26,6 +28,11 @@ internal static class LocalServer
         }
         catch (IOException ex)
         {
+            throw new UserErrorException($"cannot listen on 127.0.0.1:{port}: {ex.Message} (choose another port with --http-port)", ex);
+        }
+        catch (Exception ex) when (ex is AddressInUseException or SocketException { SocketErrorCode: SocketError.AddressAlreadyInUse })
+        {
+            // Kestrel usually wraps a busy port in an IOException, but a bind that loses a race can surface the transport's own error.
             throw new UserErrorException($"cannot listen on 127.0.0.1:{port}: {ex.Message} (choose another port with --http-port)", ex);
         }
     }
