@@ -19,13 +19,13 @@ using Pipeline.Dashboard.Live;
 namespace Pipeline.Bench;
 
 /// <summary>
-/// <c>livefeed [--devices 10000] [--rounds 5] [--pairs 16] [--json FILE]</c>: what an open dashboard's live feed costs
+/// <c>livefeed [--devices 10000] [--rounds 2] [--pairs 160] [--warmup 20] [--json FILE]</c>: what an open dashboard's live feed costs
 /// the processor. One <see cref="PartitionProcessor"/> (in-memory state) delivers its alerts to a <see cref="LiveFeed"/>
 /// served by Kestrel on loopback, as the CLI's run does. The stream is cut into trials of <c>--rounds</c> rounds of every
-/// device; each pair runs one trial without a subscriber (A) and one with a subscriber connected to
+/// device, each from a collected heap; each pair runs one trial without a subscriber (A) and one with a subscriber connected to
 /// <c>GET /api/stream</c> (B: a separate <c>curl</c> process, standing in for the browser, so its reading is not counted
 /// in this process), in the order A B, B A, A B, … so drift in the machine's load hits both arms alike. The first trial
-/// (new keys, JIT) is not counted. Each trial's throughput is events per second of wall time and per second of this
+/// <c>--warmup</c> trials (new keys, JIT tiering) are not counted. Each trial's throughput is events per second of wall time and per second of this
 /// process's CPU time (processor, the feed's writer, the server's writes). The cost of a pair is 1 − B/A; the report
 /// gives every trial, the median of each arm, and the paired costs' mean with a 95% Student-t interval and their median
 /// with a distribution-free (sign-test order-statistic) interval. The processor's own share is measured directly too:
@@ -38,8 +38,9 @@ internal static class LiveFeedBench
     public static async Task<int> RunAsync(string[] args)
     {
         var devices = 10_000;
-        var rounds = 5;
-        var pairs = 16;
+        var rounds = 2;
+        var pairs = 160;
+        var warmup = 20;
         string? jsonPath = null;
         for (var i = 0; i < args.Length; i++)
         {
@@ -49,20 +50,21 @@ internal static class LiveFeedBench
                 case "--devices": devices = int.Parse(Next(), Inv); break;
                 case "--rounds": rounds = int.Parse(Next(), Inv); break;
                 case "--pairs": pairs = int.Parse(Next(), Inv); break;
+                case "--warmup": warmup = int.Parse(Next(), Inv); break;
                 case "--json": jsonPath = Next(); break;
                 default:
-                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: livefeed [--devices 10000] [--rounds 5] [--pairs 16] [--json FILE]");
+                    Console.Error.WriteLine($"unknown option '{args[i]}'; usage: livefeed [--devices 10000] [--rounds 2] [--pairs 160] [--warmup 20] [--json FILE]");
                     return 2;
             }
         }
 
-        if (pairs < 2 || rounds < 1)
+        if (pairs < 2 || rounds < 1 || warmup < 1)
         {
-            Console.Error.WriteLine("livefeed needs --pairs 2 or more (8 or more for a useful interval) and --rounds 1 or more");
+            Console.Error.WriteLine("livefeed needs --pairs 2 or more (8 or more for a useful interval), --rounds 1 or more and --warmup 1 or more");
             return 2;
         }
 
-        Console.WriteLine($"livefeed: {devices} devices, trials of {rounds} rounds, {pairs} pairs (A without, B with a subscriber)");
+        Console.WriteLine($"livefeed: {devices} devices, trials of {rounds} rounds, {warmup} warm-up trials, {pairs} pairs (A without, B with a subscriber)");
         var builder = WebApplication.CreateSlimBuilder();
         builder.WebHost.UseUrls("http://127.0.0.1:0");
         builder.Logging.ClearProviders();
@@ -80,6 +82,9 @@ internal static class LiveFeedBench
 
         async Task<Segment> RunSegmentAsync()
         {
+            // Every trial starts from a collected heap, so a collection the previous trial left due is not charged to this one.
+            GC.Collect(GC.MaxGeneration, GCCollectionMode.Forced, blocking: true, compacting: true);
+            GC.WaitForPendingFinalizers();
             var cpu = Process.GetCurrentProcess().TotalProcessorTime;
             var published = sink.Published;
             var publishNs = sink.PublishCpuNanoseconds;
@@ -121,7 +126,12 @@ internal static class LiveFeedBench
             return new Segment(events, wall, cpuSeconds, sink.Published - published, (sink.PublishCpuNanoseconds - publishNs) / 1e9);
         }
 
-        await RunSegmentAsync().ConfigureAwait(false);
+        // New keys, JIT and its tiering up: the first trials run slower and are not counted.
+        for (var i = 0; i < warmup; i++)
+        {
+            await RunSegmentAsync().ConfigureAwait(false);
+        }
+
         var without = new List<Segment>();
         var with = new List<Segment>();
         long alertsReceived = 0;
@@ -147,6 +157,12 @@ internal static class LiveFeedBench
                         throw new InvalidOperationException($"curl could not subscribe to {address}/api/stream (exit code {curl.ExitCode})");
                     }
 
+                    await Task.Delay(10).ConfigureAwait(false);
+                }
+
+                // The subscriber has read the stream's first frame: its start-up is over before the trial's clock starts.
+                while (new FileInfo(received).Length == 0 && !curl.HasExited)
+                {
                     await Task.Delay(10).ConfigureAwait(false);
                 }
 
@@ -243,6 +259,7 @@ internal static class LiveFeedBench
             w.WriteNumber("devices", devices);
             w.WriteNumber("roundsPerSegment", rounds);
             w.WriteNumber("pairs", pairs);
+            w.WriteNumber("warmupTrials", warmup);
             w.WriteString("subscriber", "curl -sN on GET /api/stream (a separate process)");
             w.WriteString("order", "A B, B A, A B, ... (A without, B with a subscriber)");
             w.WriteString("interval", "cost = 1 - B/A per pair; mean with a 95% Student-t interval; median with a sign-test order-statistic interval");

@@ -5,7 +5,7 @@ namespace Pipeline.Bench;
 /// <summary>
 /// <c>report [--json FILE] [--quick]</c>: the one-screen report (no BenchmarkDotNet).
 /// <c>storage --devices N [--json FILE]</c>: Table storage transactions per event against Azurite.
-/// <c>livefeed [--devices N] [--rounds N] [--pairs N] [--json FILE]</c>: processor throughput without and with a live-feed subscriber, interleaved pairs with a 95% interval.
+/// <c>livefeed [--devices N] [--rounds N] [--pairs N] [--warmup N] [--json FILE]</c>: processor throughput without and with a live-feed subscriber, interleaved pairs with a 95% interval.
 /// <c>soak [--seconds 120] [--json FILE]</c>: the CLI's run with HTTP ingest under load; flat memory, every record accounted for.
 /// <c>fleet [--devices N] [--rounds N] [--requests N]</c>: the Api's answer to the fleet view's first page, cold and warm.
 /// <c>instrumentation [KEYS] [WARMUP] [ROUNDS]</c>: the processor with its telemetry off, metrics collected, and spans too.
