@@ -184,6 +184,7 @@ internal static class RunCommand
             io.Context.HttpListening?.Invoke(http.Address);
         }
 
+        // Where the hub is read, just before the run starts reading it.
         if (s.Live.Hub is { } hub)
         {
             io.Stdout.WriteLine($"  reading hub '{hub.Hub}' in {hub.Where}, consumer group '{s.Live.ConsumerGroup}', first start at {s.Live.From}");
