@@ -76,7 +76,7 @@ public sealed class LiveRun : IAsyncDisposable
         ArgumentNullException.ThrowIfNull(options);
         ArgumentNullException.ThrowIfNull(context);
         options.ThrowIfInvalid();
-        if (options.Reads(LiveSources.File) != context.File is not null || (options.Reads(LiveSources.Stdin) && context.OpenStdin is null))
+        if (options.Reads(LiveSources.File) != (context.File is not null) || (options.Reads(LiveSources.Stdin) && context.OpenStdin is null))
         {
             throw new ArgumentException("The context must hold the file exactly when the sources name File, and a way to open stdin when they name Stdin.", nameof(context));
         }
