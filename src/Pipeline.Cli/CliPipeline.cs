@@ -1,5 +1,6 @@
 using Pipeline.Core.Rules;
 using Pipeline.Hosting;
+using Pipeline.Hosting.Live;
 
 namespace Pipeline.Cli;
 
@@ -67,6 +68,22 @@ internal static class CliPipeline
         {
             // An exporter that cannot start (--otlp-endpoint, --metrics): the message names it.
             throw new UserErrorException(ex.Message, ex);
+        }
+    }
+
+    /// <summary>A local server's port that cannot be listened on, with the flag that chooses another.</summary>
+    public static UserErrorException PortUnavailable(PortUnavailableException ex) => new($"{ex.Message} (choose another port with --http-port)", ex);
+
+    /// <summary>Awaits the start of a local server (or of a run that serves one), telling an unavailable port as <see cref="PortUnavailable"/>.</summary>
+    public static async Task<T> ListeningAsync<T>(Task<T> start)
+    {
+        try
+        {
+            return await start.ConfigureAwait(false);
+        }
+        catch (PortUnavailableException ex)
+        {
+            throw PortUnavailable(ex);
         }
     }
 

@@ -44,6 +44,11 @@ public static class PipelineConfiguration
             errors.Add(Missing("MetricHistory__TableServiceUri", "the storage account's table endpoint"));
         }
 
+        if (options.State.Table is { } stateTable && StateOptions.TableNameProblem(stateTable) is { } tableProblem)
+        {
+            errors.Add($"{Setting("State:Table")} {tableProblem}, not '{stateTable}'.");
+        }
+
         var table = options.MetricHistory.Table;
         if (table.Length is < 3 or > 63 || !char.IsAsciiLetter(table[0]) || !table.All(char.IsAsciiLetterOrDigit))
         {

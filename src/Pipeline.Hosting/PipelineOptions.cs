@@ -99,6 +99,17 @@ public sealed class StateOptions
 
     /// <summary>Whether alert history is kept beside the state (the Api's alert list); with it off the history is in memory and no history table is made.</summary>
     public bool History { get; set; } = true;
+
+    /// <summary>What is wrong with <paramref name="table"/> as the name of <see cref="Table"/>, in words a message can follow the name with; null when it is one.</summary>
+    public static string? TableNameProblem(string table)
+    {
+        ArgumentNullException.ThrowIfNull(table);
+
+        // Azure table names: letters and digits, 3 to 63; the hub reader's positions table adds "positions" (9) to this one.
+        return table.Length is < 3 or > 54 || !char.IsAsciiLetter(table[0]) || !table.All(char.IsAsciiLetterOrDigit)
+            ? "must be 3 to 54 letters and digits, starting with a letter (NAMEpositions must fit Azure's 63)"
+            : null;
+    }
 }
 
 public sealed class AlertOptions

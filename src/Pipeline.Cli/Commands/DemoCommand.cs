@@ -5,6 +5,7 @@ using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Hosting;
+using Pipeline.Hosting.Live;
 using Pipeline.Local;
 
 namespace Pipeline.Cli;
@@ -119,7 +120,7 @@ internal static class DemoCommand
     /// <summary>Serves the dashboard over the finished demo's state until Ctrl+C.</summary>
     private static async Task ServeAsync(CliIo io, PartitionedProcessor ingress, IRunClock clock, Dashboard.Api.ProcessorApiSource dashboard, int port, CancellationToken cancellationToken)
     {
-        await using var server = await LocalServer.StartAsync(ingress, clock, port, 0, ingest: false, dashboard, cancellationToken).ConfigureAwait(false);
+        await using var server = await CliPipeline.ListeningAsync(LocalServer.StartAsync(ingress, clock, port, 0, ingest: false, dashboard, cancellationToken)).ConfigureAwait(false);
         io.Stdout.WriteLine();
         io.Stdout.WriteLine($"dashboard: {Text.Dashboard(server.Address)} (Ctrl+C to stop)");
         io.Context.HttpListening?.Invoke(server.Address);

@@ -1,13 +1,10 @@
 using System.CommandLine;
 using System.Diagnostics;
-using System.Text.RegularExpressions;
 using Pipeline.Cli.EventHubs;
-using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
-using Pipeline.Dashboard.Api;
 using Pipeline.Hosting;
-using Pipeline.Hosting.Ingest;
+using Pipeline.Hosting.Live;
 using Pipeline.Local;
 
 namespace Pipeline.Cli;
@@ -18,7 +15,7 @@ internal static class RunCommand
     public static readonly string[] SourceKinds = ["sim", "http", "file", "stdin", "eventhubs"];
     public static readonly string[] SinkKinds = ["console", "jsonl", "webhook", "eventgrid"];
 
-    /// <summary>What <c>run</c> does beyond the ports <see cref="LocalRunSettings.Pipeline"/> describes.</summary>
+    /// <summary>What <c>run</c> does beyond the ports <see cref="LocalRunSettings.Pipeline"/> describe: <see cref="Live"/> and the flags' own.</summary>
     internal sealed class RunSettings : LocalRunSettings, IFleetSettings, IHubSettings
     {
         public RunSettings()
@@ -27,38 +24,30 @@ internal static class RunCommand
             Pipeline.DeadLetters.Kind = DeadLetterKind.Jsonl;
         }
 
-        public string[] Sources { get; set; } = ["sim"];
+        /// <summary>The run's sources, server, pacing and fleet; the flags set them.</summary>
+        public LiveRunOptions Live { get; } = new();
 
         public string? File { get; set; }
-
-        public int HttpPort { get; set; } = 5080;
-
-        public int MaxBodyBytes { get; set; } = 1024 * 1024;
-
-        public int MaxRecords { get; set; } = TelemetryIngest.DefaultMaxRecords;
 
         /// <summary>Whether alerts are printed (the console sink stands in front of the configured ones).</summary>
         public bool Console { get; set; } = true;
 
-        public TimeSpan? For { get; set; }
+        public int Devices { get => Live.Devices; set => Live.Devices = value; }
 
-        public int Devices { get; set; } = 24;
+        public int Seed { get => Live.Seed; set => Live.Seed = value; }
 
-        public int Seed { get; set; } = 42;
-
-        public TimeSpan Interval { get; set; } = TimeSpan.FromSeconds(10);
-
-        public TimeSpan SweepEvery { get; set; } = TimeSpan.FromSeconds(1);
-
-        public TelemetryExportOptions Telemetry { get; set; } = new() { ExportInterval = TimeSpan.FromSeconds(10) };
+        public TimeSpan Interval { get => Live.Interval; set => Live.Interval = value; }
 
         public HubFlags Hub { get; } = new();
 
-        public string ConsumerGroup { get; set; } = "local";
+        public bool Reads(LiveSources source) => Live.Reads(source);
 
-        public string From { get; set; } = "latest";
-
-        public bool Reads(string source) => Sources.Contains(source, StringComparer.Ordinal);
+        public void SetSources(string[] sources) =>
+            Live.Sources = sources.Aggregate(LiveSources.None, (all, name) => all | name switch
+            {
+                "sim" => LiveSources.Simulated,
+                _ => Enum.Parse<LiveSources>(name, ignoreCase: true),
+            });
 
         public void SetSinks(string[] sinks)
         {
@@ -70,15 +59,15 @@ internal static class RunCommand
             }
         }
 
-        /// <summary>The mistakes no single flag makes, each told in the flags' terms.</summary>
+        /// <summary>The mistakes no single flag makes, each told in the flags' terms; the options' own rules are theirs.</summary>
         public void Validate()
         {
-            if (Reads("file") && File is null)
+            if (Reads(LiveSources.File) && File is null)
             {
                 throw new UserErrorException("--source file needs --file FILE");
             }
 
-            if (File is not null && !Reads("file"))
+            if (File is not null && !Reads(LiveSources.File))
             {
                 throw new UserErrorException("--file is read only with --source file");
             }
@@ -88,24 +77,29 @@ internal static class RunCommand
                 throw new UserErrorException("--state tables needs --tables-uri URI (Azure, signed in) or --tables-connection STRING (Azurite)");
             }
 
-            if (!Regex.IsMatch(Pipeline.State.Table!, "^[A-Za-z][A-Za-z0-9]{2,53}$"))
+            if (StateOptions.TableNameProblem(Pipeline.State.Table!) is { } tableProblem)
             {
-                // Azure table names: letters and digits, 3 to 63; the hub reader's positions table adds "positions" (9) to this one.
-                throw new UserErrorException($"--state-table: '{Pipeline.State.Table}' must be 3 to 54 letters and digits, starting with a letter (NAMEpositions must fit Azure's 63)");
+                throw new UserErrorException($"--state-table: '{Pipeline.State.Table}' {tableProblem}");
             }
 
-            if (Telemetry.Traces && Telemetry.OtlpEndpoint is null)
+            if (Live.Telemetry.Traces && Live.Telemetry.OtlpEndpoint is null)
             {
                 throw new UserErrorException("--trace needs --otlp-endpoint URL (where the spans go)");
             }
 
-            if (Reads("eventhubs"))
+            // The options' problems, told in the flags' terms and in the order these checks have always had.
+            var problems = Live.Validate().Select(p => p.Setting).ToHashSet(StringComparer.Ordinal);
+            if (Reads(LiveSources.EventHubs))
             {
-                _ = HubSource.FirstStart(From);
-                _ = Hub.Connect(Pipeline.ClientId);
+                if (problems.Contains(nameof(LiveRunOptions.From)))
+                {
+                    throw new UserErrorException($"--from: '{Live.From}' is not earliest, latest or a time like 2026-01-01T00:00:00Z");
+                }
+
+                Live.Hub = Hub.Connect(Pipeline.ClientId);
             }
 
-            if (Interval <= TimeSpan.Zero || SweepEvery <= TimeSpan.Zero)
+            if (problems.Contains(nameof(LiveRunOptions.Interval)) || problems.Contains(nameof(LiveRunOptions.SweepInterval)))
             {
                 throw new UserErrorException("--interval and --sweep-interval must be longer than 0s");
             }
@@ -114,12 +108,12 @@ internal static class RunCommand
 
     public static Command Create(CliIo io) => new FlagTable<RunSettings>()
         .LocalRunFlags("Alert file of the jsonl sink, appended to")
-        .Choices("--source", "Where telemetry comes from (default sim)", SourceKinds, (s, v) => s.Sources = v)
+        .Choices("--source", "Where telemetry comes from (default sim)", SourceKinds, (s, v) => s.SetSources(v))
         .Text("--file", "JSON Lines telemetry file for --source file", "FILE", (s, v) => s.File = v)
         .Int("--http-port", "Port on 127.0.0.1 of the dashboard, its Api and (with --source http) the HTTP ingest; 0 picks a free one (default 5080)", 0, 65535,
-            (s, v) => s.HttpPort = v)
-        .Int("--http-max-body", "Largest HTTP ingest request body in bytes; larger ones get 413 (default 1048576)", 1, int.MaxValue, (s, v) => s.MaxBodyBytes = v)
-        .Int("--http-max-records", "Most records one HTTP ingest request may hold; more get 413 (default 10000)", 1, 1_000_000, (s, v) => s.MaxRecords = v)
+            (s, v) => s.Live.HttpPort = v)
+        .Int("--http-max-body", "Largest HTTP ingest request body in bytes; larger ones get 413 (default 1048576)", 1, int.MaxValue, (s, v) => s.Live.MaxBodyBytes = v)
+        .Int("--http-max-records", "Most records one HTTP ingest request may hold; more get 413 (default 10000)", 1, 1_000_000, (s, v) => s.Live.MaxRecords = v)
         .Choice("--state", "Where per-key state lives (default memory)", ["memory", "tables"], (s, v) => s.Pipeline.State.Kind = Enum.Parse<StateKind>(v, ignoreCase: true))
         .Url("--tables-uri", "Table service URI for --state tables with Microsoft Entra sign-in, e.g. https://ACCOUNT.table.core.windows.net",
             (s, v) => s.Pipeline.State.TableServiceUri = v)
@@ -138,18 +132,18 @@ internal static class RunCommand
         .Url("--eventgrid-endpoint", "Event Grid topic endpoint for the eventgrid sink, e.g. https://TOPIC.REGION-1.eventgrid.azure.net/api/events",
             (s, v) => s.Pipeline.Alerts.TopicEndpoint = v)
         .InputFlags()
-        .Duration("--for", "Stop by itself after this long (default: run until Ctrl+C or the end of finite inputs)", (s, v) => s.For = v)
+        .Duration("--for", "Stop by itself after this long (default: run until Ctrl+C or the end of finite inputs)", (s, v) => s.Live.For = v)
         .Fleet()
-        .Duration("--sweep-interval", "How often idle keys are advanced and failed deliveries retried (default 1s)", (s, v) => s.SweepEvery = v)
+        .Duration("--sweep-interval", "How often idle keys are advanced and failed deliveries retried (default 1s)", (s, v) => s.Live.SweepInterval = v)
         .Choice("--metrics", "Serve the pipeline's metrics: prometheus at /metrics on the dashboard's loopback server (default none)", ["prometheus", "none"],
-            (s, v) => s.Telemetry = s.Telemetry with { Prometheus = v == "prometheus" })
+            (s, v) => s.Live.Telemetry = s.Live.Telemetry with { Prometheus = v == "prometheus" })
         .Url("--otlp-endpoint", "OpenTelemetry collector (OTLP gRPC) that receives the metrics, and with --trace the spans, e.g. http://127.0.0.1:4317",
-            (s, v) => s.Telemetry = s.Telemetry with { OtlpEndpoint = v })
-        .Switch("--trace", "Export the spans of every batch (decode, load, apply, persist, publish) to --otlp-endpoint", (s, v) => s.Telemetry = s.Telemetry with { Traces = v })
+            (s, v) => s.Live.Telemetry = s.Live.Telemetry with { OtlpEndpoint = v })
+        .Switch("--trace", "Export the spans of every batch (decode, load, apply, persist, publish) to --otlp-endpoint", (s, v) => s.Live.Telemetry = s.Live.Telemetry with { Traces = v })
         .HubFlags()
-        .Text("--consumer-group", "Consumer group for --source eventhubs (default local, which the infrastructure creates)", "NAME", (s, v) => s.ConsumerGroup = v)
+        .Text("--consumer-group", "Consumer group for --source eventhubs (default local, which the infrastructure creates)", "NAME", (s, v) => s.Live.ConsumerGroup = v)
         .Text("--from", "Where --source eventhubs starts when no position is saved: earliest, latest (default) or a time like 2026-01-01T00:00:00Z", "WHERE",
-            (s, v) => s.From = v)
+            (s, v) => s.Live.From = v)
         .Command("run", "Run the pipeline live: simulated fleet, HTTP ingest, a file, stdin or an event hub → rules → console, alerts.jsonl, webhook or Event Grid",
             (s, ct) =>
             {
@@ -162,92 +156,47 @@ internal static class RunCommand
         var (rules, rulesPath) = RulesFile.Load(s.Rules);
         var fileStream = s.File is { } path ? LineSource.OpenFile(path) : null;
         await using var fileStreamScope = fileStream;
-        var clock = new LiveClock(io.Context.Time);
         var stopwatch = Stopwatch.StartNew();
-        var dashboard = new ProcessorApiSource(rules, () => clock.Now, io.Context.Time);
         s.Pipeline.Rules.Path = rulesPath;
+        s.Live.Partitions = s.Partitions;
         var sinkDescriptions = LocalPipeline.DescribeSinks(s.Pipeline).ToList(); // before an unused memory sink stands in
-        await using var pipeline = await CliPipeline.CreateAsync(rules, s.Pipeline, new LocalRunOptions
+        var context = new LiveRunContext
         {
-            Partitions = s.Partitions,
-            Parallel = s.Partitions > 1,
-            Front = s.Console ? new ConsoleAlertSink(io.Stdout, io.Color) : null,
-            History = dashboard.History,
-            Delivered = dashboard.OnDelivered,
-            Telemetry = s.Telemetry,
-
-            // An endless run: delivery apart from intake, and no list of every alert delivered.
-            DeferDelivery = true,
-            KeepDelivered = false,
-            DeliveryRoundFailed = ex => io.Stderr.WriteLine($"pipeline: clearing delivered alerts from the state failed, they go out again: {ex.Message}"),
-        }, io, cancellationToken).ConfigureAwait(false);
-        var ingress = pipeline.Ingress;
-        dashboard.Ingress = ingress;
-        dashboard.Silences = pipeline.Silences;
-        dashboard.StateDescription = LocalPipeline.DescribeState(s.Pipeline);
-        dashboard.Health = pipeline.Health;
-        dashboard.Telemetry = pipeline.Telemetry;
-
-        SimulatedFeed? sim = null;
-        if (s.Reads("sim"))
+            CreatePipeline = (run, ct) => CliPipeline.CreateAsync(rules, s.Pipeline, run with
+            {
+                Front = s.Console ? new ConsoleAlertSink(io.Stdout, io.Color) : null,
+                DeliveryRoundFailed = ex => io.Stderr.WriteLine($"pipeline: clearing delivered alerts from the state failed, they go out again: {ex.Message}"),
+            }, io, ct),
+            Time = io.Context.Time,
+            File = fileStream,
+            OpenStdin = io.Context.OpenStdin,
+            IngestFailed = ex => io.Stderr.WriteLine($"pipeline: an HTTP ingest request failed and was answered 503: {ex}"),
+        };
+        await using var live = await CliPipeline.ListeningAsync(LiveRun.StartAsync(rules, s.Pipeline, s.Live, context, cancellationToken)).ConfigureAwait(false);
+        var http = live.Server;
+        WriteBanner(io.Stdout, s, rules, rulesPath, sinkDescriptions, live.Simulation, http);
+        if (live.NotServed is { } notServed)
         {
-            sim = SimulatedFeed.Live(clock.Now, s.Devices, s.Seed, s.Interval);
-        }
-
-        using var simScope = sim;
-        // The dashboard is served whatever the sources; without HTTP ingest a busy port only costs the dashboard.
-        LoopbackServer? http = null;
-        string? notServed = null;
-        try
-        {
-            http = await LocalServer.StartAsync(ingress, clock, s.HttpPort, s.MaxBodyBytes, s.Reads("http"), dashboard, cancellationToken,
-                s.MaxRecords, ex => io.Stderr.WriteLine($"pipeline: an HTTP ingest request failed and was answered 503: {ex}"),
-                pipeline.Export.MapPrometheus).ConfigureAwait(false);
-        }
-        catch (UserErrorException ex) when (!s.Reads("http"))
-        {
-            notServed = ex.Message;
-        }
-
-        await using var httpScope = http;
-        WriteBanner(io.Stdout, s, rules, rulesPath, sinkDescriptions, sim, http);
-        if (notServed is not null)
-        {
-            io.Stdout.WriteLine($"  dashboard not served: {notServed}");
+            io.Stdout.WriteLine($"  dashboard not served: {CliPipeline.PortUnavailable(notServed).Message}");
         }
         if (http is not null)
         {
             io.Context.HttpListening?.Invoke(http.Address);
         }
 
-        // Finite inputs (a file, stdin) end the run when they are done, unless a live source or --for keeps it going.
-        var inputs = new List<Func<CancellationToken, Task>>();
-        if (fileStream is not null)
+        // Where the hub is read, just before the run starts reading it.
+        if (s.Live.Hub is { } hub)
         {
-            inputs.Add(stop => LineInput.FeedAsync("file", fileStream, ingress, () => clock.Now, stop));
+            io.Stdout.WriteLine($"  reading hub '{hub.Hub}' in {hub.Where}, consumer group '{s.Live.ConsumerGroup}', first start at {s.Live.From}");
         }
 
-        if (s.Reads("stdin"))
-        {
-            inputs.Add(stop => LineInput.FeedAsync("stdin", io.Context.OpenStdin(), ingress, () => clock.Now, stop));
-        }
-
-        if (s.Reads("eventhubs"))
-        {
-            var hub = s.Hub.Connect(s.Pipeline.ClientId);
-            var positions = PipelineComponentsFactory.CreatePositionStore(s.Pipeline);
-            inputs.Add(stop => HubSource.FeedAsync(hub, s.ConsumerGroup, s.From, positions, ingress, clock, io.Stdout, stop));
-        }
-
-        // The dashboard's server runs whatever the sources are; only HTTP ingest makes a run endless.
-        var endless = sim is not null || s.Reads("http") || s.For is not null || s.Reads("eventhubs");
-        var failure = await RunLoop.RunToEndAsync(ingress, clock, sim, s.SweepEvery, s.For is { } d ? clock.Now + d : null, inputs, endless,
-            http is null ? null : http.DisposeAsync, cancellationToken).ConfigureAwait(false);
+        var failure = await live.RunAsync(cancellationToken).ConfigureAwait(false);
+        var ingress = live.Pipeline.Ingress;
         Summary.Write(io.Stdout, ingress.Totals(), stopwatch.Elapsed, ingress.PendingAlerts, s.Pipeline.State.Kind == StateKind.Tables,
-            pipeline.DeadLettersWritten > 0 ? s.Pipeline.DeadLetters.Path : null);
+            live.Pipeline.DeadLettersWritten > 0 ? s.Pipeline.DeadLetters.Path : null);
         if (failure is not null)
         {
-            throw failure is UserErrorException ? failure : new InvalidOperationException($"the run stopped: {failure.Message}", failure);
+            throw failure is LiveRunInputException ? new UserErrorException(failure.Message, failure) : new InvalidOperationException($"the run stopped: {failure.Message}", failure);
         }
 
         return 0;
@@ -269,7 +218,7 @@ internal static class RunCommand
             }
         }
 
-        if (http is not null && s.Reads("http"))
+        if (http is not null && s.Reads(LiveSources.Http))
         {
             o.WriteLine($"  HTTP ingest: POST {new Uri(http.Address, "/telemetry")} (application/json or application/x-ndjson), GET {new Uri(http.Address, "/health")}");
         }
@@ -277,15 +226,15 @@ internal static class RunCommand
         if (http is not null)
         {
             o.WriteLine($"  dashboard: {Text.Dashboard(http.Address)} (Api under /api)");
-            if (s.Telemetry.Prometheus)
+            if (s.Live.Telemetry.Prometheus)
             {
-                o.WriteLine($"  metrics: {new Uri(http.Address, s.Telemetry.PrometheusPath)} (Prometheus text format)");
+                o.WriteLine($"  metrics: {new Uri(http.Address, s.Live.Telemetry.PrometheusPath)} (Prometheus text format)");
             }
         }
 
-        if (s.Telemetry.OtlpEndpoint is { } otlp)
+        if (s.Live.Telemetry.OtlpEndpoint is { } otlp)
         {
-            o.WriteLine($"  OTLP export to {otlp}{(s.Telemetry.Traces ? " (metrics and batch spans)" : " (metrics)")}");
+            o.WriteLine($"  OTLP export to {otlp}{(s.Live.Telemetry.Traces ? " (metrics and batch spans)" : " (metrics)")}");
         }
 
         if (s.File is not null)
@@ -293,12 +242,12 @@ internal static class RunCommand
             o.WriteLine($"  reading {s.File}");
         }
 
-        if (s.Reads("stdin"))
+        if (s.Reads(LiveSources.Stdin))
         {
             o.WriteLine("  reading standard input (JSON Lines)");
         }
 
-        o.WriteLine(s.For is { } d ? $"  stopping after {DurationText.Format(d)}" : "  Ctrl+C to stop");
+        o.WriteLine(s.Live.For is { } d ? $"  stopping after {DurationText.Format(d)}" : "  Ctrl+C to stop");
         o.WriteLine();
     }
 }
