@@ -1,4 +1,5 @@
 using System.CommandLine;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -48,8 +49,9 @@ public static class CommandLine
         {
             return await parse.InvokeAsync(invocation, cancellationToken).ConfigureAwait(false);
         }
-        catch (UserErrorException ex)
+        catch (Exception ex) when (ex is UserErrorException or InputFileException)
         {
+            // An input file that cannot be read is the user's to fix, as any other user error.
             stderr.WriteLine("pipeline: " + ex.Message);
             return UsageError;
         }

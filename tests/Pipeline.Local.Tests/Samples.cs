@@ -8,13 +8,16 @@ internal static class Samples
     public static readonly DateTimeOffset T0 = new(2025, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>One rule without reordering: a temperature above 80 fires, at or below resolves.</summary>
-    public static readonly Core.Rules.RuleSet Hot = Core.RuleSets.RuleSetLoader.Load("""
+    public const string HotRules = """
         defaults: { outOfOrderTolerance: 0s }
         rules:
           - id: hot
             metric: temperature
             when: "> 80"
-        """).RuleSet!;
+        """;
+
+    /// <summary><see cref="HotRules"/> loaded.</summary>
+    public static readonly Core.Rules.RuleSet Hot = Core.RuleSets.RuleSetLoader.Load(HotRules).RuleSet!;
 
     public static AlertEvent Alert(string id, AlertTransitionKind kind = AlertTransitionKind.Fired, DateTimeOffset? time = null,
         Severity severity = Severity.Critical, string key = "chiller-17", string ruleId = "overheat", double? value = 86.25,

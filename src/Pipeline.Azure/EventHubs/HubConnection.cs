@@ -6,6 +6,21 @@ using Azure.Messaging.EventHubs.Producer;
 
 namespace Pipeline.Azure.EventHubs;
 
+/// <summary>Why <see cref="HubConnection.Choose"/> found no hub to talk to.</summary>
+public enum HubChoiceProblem
+{
+    None,
+
+    /// <summary>Both a namespace and the emulator's connection string were given.</summary>
+    NamespaceAndEmulator,
+
+    /// <summary>A connection string other than the emulator's: Azure hubs are reached with Microsoft Entra sign-in only.</summary>
+    NotTheEmulator,
+
+    /// <summary>No namespace given nor in the environment, and no emulator connection.</summary>
+    NoNamespace,
+}
+
 /// <summary>
 /// Which hub to talk to and how to sign in: a namespace with Microsoft Entra ID (DefaultAzureCredential), or the Event
 /// Hubs emulator's published development connection string. No other connection string is accepted: Azure hubs are
@@ -18,6 +33,28 @@ public sealed record HubConnection(string? Namespace, string Hub, string? Emulat
 
     public const string SenderRole = "Azure Event Hubs Data Sender";
     public const string ReceiverRole = "Azure Event Hubs Data Receiver";
+
+    /// <summary>
+    /// The hub to talk to: the emulator's development connection string when one is given, else the namespace given or,
+    /// when none is, the one in the <see cref="NamespaceVariable"/> environment value (as azd sets it). Null with the
+    /// reason when neither is usable; the caller words the reason in its own terms (flags, settings).
+    /// </summary>
+    /// <param name="environment">Reads an environment value; null reads the process's environment.</param>
+    public static (HubConnection? Connection, HubChoiceProblem Problem) Choose(string? @namespace, string hub, string? emulatorConnection, string? clientId,
+        Func<string, string?>? environment = null)
+    {
+        if (emulatorConnection is not null)
+        {
+            return @namespace is not null ? (null, HubChoiceProblem.NamespaceAndEmulator)
+                : !IsEmulatorConnection(emulatorConnection) ? (null, HubChoiceProblem.NotTheEmulator)
+                : (new HubConnection(null, hub, emulatorConnection, clientId), HubChoiceProblem.None);
+        }
+
+        var name = @namespace ?? (environment ?? Environment.GetEnvironmentVariable)(NamespaceVariable);
+        return string.IsNullOrWhiteSpace(name)
+            ? (null, HubChoiceProblem.NoNamespace)
+            : (new HubConnection(NormalizeNamespace(name), hub, null, clientId), HubChoiceProblem.None);
+    }
 
     /// <summary>The namespace for messages and position names.</summary>
     public string Where => Namespace ?? "the Event Hubs emulator";

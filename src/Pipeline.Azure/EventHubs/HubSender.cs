@@ -20,6 +20,9 @@ public sealed record HubSendOptions
 /// <summary>What one <see cref="HubSender.SendAsync"/> did.</summary>
 public readonly record struct HubSendResult(long Sent, long Failed, int Batches, int Retries)
 {
+    /// <summary>Events sent per second over <paramref name="elapsed"/>, taken as at least one second so a first report is not inflated.</summary>
+    public double SentPerSecond(TimeSpan elapsed) => Sent / Math.Max(1, elapsed.TotalSeconds);
+
     public static HubSendResult operator +(HubSendResult a, HubSendResult b) =>
         new(a.Sent + b.Sent, a.Failed + b.Failed, a.Batches + b.Batches, a.Retries + b.Retries);
 }
@@ -33,6 +36,9 @@ public readonly record struct HubSendResult(long Sent, long Failed, int Batches,
 public sealed class HubSender(EventHubProducerClient producer, TimeProvider time, HubSendOptions? options = null)
 {
     private readonly HubSendOptions _options = options ?? new HubSendOptions();
+
+    /// <summary>What every send of this sender did, added up.</summary>
+    public HubSendResult Total { get; private set; }
 
     /// <summary>Telemetry sent as JSON bodies with the device id as partition key, so one device's events stay in order.</summary>
     public Task<HubSendResult> SendAsync(IReadOnlyList<Telemetry> events, CancellationToken cancellationToken)
@@ -93,6 +99,7 @@ public sealed class HubSender(EventHubProducerClient producer, TimeProvider time
             }
         }
 
+        Total += result;
         return result;
     }
 

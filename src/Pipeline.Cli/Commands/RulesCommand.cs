@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Core.Rules;
+using Pipeline.Local;
 
 namespace Pipeline.Cli;
 
@@ -20,7 +21,7 @@ internal static class RulesCommand
     private static int Validate(CliIo io, string path)
     {
         var resolved = RulesFile.Resolve(path);
-        var result = RulesFile.Parse(resolved, RulesFile.ReadText(resolved));
+        var result = RuleFile.Load(resolved);
         if (!result.Success)
         {
             foreach (var error in result.Errors)

@@ -1,6 +1,7 @@
 using System.CommandLine;
 using Pipeline.Azure.EventHubs;
 using Pipeline.Cli.EventHubs;
+using Pipeline.Core.Events;
 using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
@@ -64,15 +65,7 @@ internal static class SimulateCommand
             throw new UserErrorException("simulate needs exactly one of --target URL or --out FILE");
         }
 
-        if (s.Rate > 0)
-        {
-            s.Interval = TimeSpan.FromTicks(Math.Max(1, (long)(TimeSpan.TicksPerSecond * (double)s.Devices / s.Rate)));
-        }
-
-        if (s.Interval <= TimeSpan.Zero)
-        {
-            throw new UserErrorException("--interval must be longer than 0s");
-        }
+        s.Interval = FleetOptions.SampleInterval(s.Interval, s.Devices, s.Rate) ?? throw new UserErrorException("--interval must be longer than 0s");
 
         return s.ToHub ? SendToHubAsync(io, s, s.Hub.Connect(s.ClientId), cancellationToken)
             : s.Out is { } file ? WriteFileAsync(io, file, new FleetOptions { Start = s.Start, Devices = s.Devices, Seed = s.Seed, Interval = s.Interval, Duration = s.For ?? TimeSpan.FromMinutes(60) }, cancellationToken)
@@ -110,16 +103,9 @@ internal static class SimulateCommand
         var sender = new HttpTelemetrySender(http, target, problem => io.Stderr.WriteLine("pipeline: " + problem));
         var clock = new LiveClock(io.Context.Time);
         using var feed = StartLive(io, s, target.ToString());
-        var lastReport = feed.Simulator.Options.Start;
-        await feed.PlayAsync(clock, async (batch, ct) =>
-        {
-            await sender.SendAsync(batch, ct).ConfigureAwait(false);
-            if (clock.Now - lastReport >= TimeSpan.FromMinutes(1))
-            {
-                lastReport = clock.Now;
-                io.Stdout.WriteLine(Text.Invariant($"  {clock.Now:HH:mm:ss}Z  {sender.Sent:N0} events accepted in {sender.Requests:N0} requests"));
-            }
-        }, cancellationToken).ConfigureAwait(false);
+        await feed.PlayAsync(clock, sender.SendAsync, TimeSpan.FromMinutes(1),
+            now => io.Stdout.WriteLine(Text.Invariant($"  {now:HH:mm:ss}Z  {sender.Sent:N0} events accepted in {sender.Requests:N0} requests")),
+            cancellationToken).ConfigureAwait(false);
         io.Stdout.WriteLine(Text.Invariant(
             $"sent {sender.Sent:N0} events in {sender.Requests:N0} requests; {sender.FailedRequests:N0} requests failed ({sender.Rejected:N0} events not accepted)"));
         return sender.FailedRequests == 0 ? 0 : 1;
@@ -134,24 +120,19 @@ internal static class SimulateCommand
         var clock = new LiveClock(io.Context.Time);
         using var feed = StartLive(io, s, $"hub '{hub.Hub}' in {hub.Where}");
         var start = feed.Simulator.Options.Start;
-        var total = default(HubSendResult);
-        var lastProgress = clock.Now;
         var progress = io.Context.StderrIsTerminal;
-        await feed.PlayAsync(clock, async (batch, ct) =>
-        {
-            await HubFlags.RunAsync(hub, HubConnection.SenderRole, async () => total += await sender.SendAsync(batch, ct).ConfigureAwait(false)).ConfigureAwait(false);
-            if (progress && clock.Now - lastProgress >= TimeSpan.FromSeconds(1))
-            {
-                var seconds = Math.Max(1, (clock.Now - start).TotalSeconds);
-                io.Stderr.Write(Text.Invariant($"\r  sent {total.Sent:N0}  {total.Sent / seconds:N0} events/s  failures {total.Failed:N0}  throttling retries {total.Retries:N0}   "));
-                lastProgress = clock.Now;
-            }
-        }, cancellationToken).ConfigureAwait(false);
+        Task Send(List<Telemetry> batch, CancellationToken ct) => sender.SendAsync(batch, ct);
+        void Report(DateTimeOffset now) => io.Stderr.Write(Text.Invariant(
+            $"\r  sent {sender.Total.Sent:N0}  {sender.Total.SentPerSecond(now - start):N0} events/s  failures {sender.Total.Failed:N0}  throttling retries {sender.Total.Retries:N0}   "));
+        await HubFlags.RunAsync(hub, HubConnection.SenderRole, () => progress
+            ? feed.PlayAsync(clock, Send, TimeSpan.FromSeconds(1), Report, cancellationToken)
+            : feed.PlayAsync(clock, Send, cancellationToken)).ConfigureAwait(false);
         if (progress)
         {
             io.Stderr.WriteLine();
         }
 
+        var total = sender.Total;
         io.Stdout.WriteLine(Text.Invariant($"sent {total.Sent:N0} events in {total.Batches:N0} batches; {total.Failed:N0} events failed; {total.Retries:N0} retries after throttling"));
         return total.Failed == 0 ? 0 : 1;
     }

@@ -1,5 +1,6 @@
 using System.CommandLine;
 using Pipeline.Core.Rules.Diff;
+using Pipeline.Local;
 
 namespace Pipeline.Cli.Rules;
 
@@ -33,12 +34,7 @@ internal static class RulesDiffCommand
         var recording = s.Over;
         var (oldRules, _) = RulesFile.Load(s.Old);
         var (newRules, _) = RulesFile.Load(s.New);
-        if (!File.Exists(recording))
-        {
-            throw new UserErrorException($"recording '{recording}' not found");
-        }
-
-        var records = RecordingReplay.Records(await File.ReadAllBytesAsync(recording, cancellationToken).ConfigureAwait(false));
+        var records = RecordingReplay.Records(await InputFile.ReadAllBytesAsync(recording, "recording", cancellationToken).ConfigureAwait(false));
         var now = io.Context.Time.GetUtcNow();
         var before = await RecordingReplay.RunAsync(oldRules, records, now, cancellationToken).ConfigureAwait(false);
         var after = await RecordingReplay.RunAsync(newRules, records, now, cancellationToken).ConfigureAwait(false);

@@ -1,12 +1,13 @@
 using System.CommandLine;
 using System.Globalization;
-using Pipeline.Core.Rules.Testing;
+using Pipeline.Local;
 
 namespace Pipeline.Cli.Rules;
 
 /// <summary>
-/// <c>pipeline rules test FILE...</c>: runs rule test files (<c>*.test.yaml</c>) on the real engine. Exit 0 when every
-/// test passes, 1 when one fails (with its diff), 2 when a test or rule file is invalid.
+/// <c>pipeline rules test FILE...</c>: runs rule test files (<c>*.test.yaml</c>) on the real engine (Pipeline.Local's
+/// <see cref="RuleTestFiles"/>) and prints a PASS or FAIL line per test. Exit 0 when every test passes, 1 when one fails
+/// (with its diff), 2 when a test or rule file is invalid.
 /// </summary>
 internal static class RulesTestCommand
 {
@@ -20,42 +21,15 @@ internal static class RulesTestCommand
         var invalid = false;
         foreach (var path in paths)
         {
-            if (!File.Exists(path))
+            var result = RuleTestFiles.Run(path);
+            foreach (var error in result.Errors)
             {
-                throw new UserErrorException($"test file '{path}' not found");
+                io.Stderr.WriteLine(error.ToString());
             }
 
-            var (file, errors) = RuleTestReader.Read(File.ReadAllText(path), path);
-            if (file is null)
+            invalid |= result.Invalid;
+            foreach (var (test, outcome) in result.Tests)
             {
-                foreach (var error in errors)
-                {
-                    io.Stderr.WriteLine(error.ToString());
-                }
-
-                invalid = true;
-                continue;
-            }
-
-            var rulesPath = Path.Combine(Path.GetDirectoryName(path) ?? string.Empty, file.RulesPath);
-            if (!File.Exists(rulesPath))
-            {
-                io.Stderr.WriteLine(new RuleTestError(path, file.RulesLine, $"rule file '{file.RulesPath}' not found (looked for {rulesPath})").ToString());
-                invalid = true;
-                continue;
-            }
-
-            var loaded = RulesFile.Parse(rulesPath, RulesFile.ReadText(rulesPath));
-            if (!loaded.Success)
-            {
-                io.Stderr.WriteLine(new RuleTestError(path, file.RulesLine, $"rule file '{file.RulesPath}' is invalid: {loaded.Errors[0]}").ToString());
-                invalid = true;
-                continue;
-            }
-
-            foreach (var test in file.Tests)
-            {
-                var outcome = RuleTestRunner.Run(loaded.RuleSet!, test);
                 if (outcome.Passed)
                 {
                     passed++;

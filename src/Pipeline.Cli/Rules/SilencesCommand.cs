@@ -74,36 +74,25 @@ internal static class SilencesCommand
         .Command("add", "Add a silence: matching alerts are evaluated and recorded but not notified until it ends", async (s, ct) =>
         {
             var now = io.Context.Time.GetUtcNow();
-            var start = s.StartsAt ?? now;
-            if (s.EndsAt is not null && s.For is not null)
+            var (labels, notNameValue) = SilenceParts.ParseLabels(s.Labels);
+            var (silence, errors) = new SilenceParts
             {
-                throw new UserErrorException("give --ends-at or --for, not both");
+                Id = s.Id, RuleId = s.Rule, Device = s.Device, Labels = labels, StartsAt = s.StartsAt, EndsAt = s.EndsAt, For = s.For,
+                Author = s.Author, Comment = s.Comment,
+            }.Build(SilenceParts.NewId(Guid.NewGuid()), now);
+            if (silence is null)
+            {
+                // With an id, a start and an author always given, only the end can be missing or given twice.
+                throw new UserErrorException(errors[0].Field == "for"
+                    ? "give --ends-at or --for, not both"
+                    : "say when the silence ends: --for DURATION or --ends-at TIME");
             }
 
-            var end = s.EndsAt ?? (s.For is { } d ? start + d : throw new UserErrorException("say when the silence ends: --for DURATION or --ends-at TIME"));
-            var matchers = new Dictionary<string, string>(StringComparer.Ordinal);
-            foreach (var label in s.Labels)
+            if (notNameValue is not null)
             {
-                var eq = label.IndexOf('=', StringComparison.Ordinal);
-                if (eq <= 0)
-                {
-                    throw new UserErrorException($"--label: '{label}' is not NAME=VALUE");
-                }
-
-                matchers[label[..eq]] = label[(eq + 1)..];
+                throw new UserErrorException($"--label: '{notNameValue}' is not NAME=VALUE");
             }
 
-            var silence = new Silence
-            {
-                Id = s.Id ?? "s-" + Guid.NewGuid().ToString("N")[..12],
-                RuleId = s.Rule,
-                Device = s.Device,
-                Labels = matchers,
-                StartsAt = start,
-                EndsAt = end,
-                Author = s.Author,
-                Comment = s.Comment,
-            };
             var path = s.File ?? io.Context.SilencesPath;
             try
             {

@@ -29,4 +29,28 @@ public static class FeedPlayback
             // Ctrl+C: the caller reports what was sent.
         }
     }
+
+    /// <summary>
+    /// Plays the feed as <see cref="PlayAsync(SimulatedFeed, IRunClock, Func{List{Telemetry}, CancellationToken, Task}, CancellationToken)"/>
+    /// does, and after a send calls <paramref name="report"/> with the clock's time once <paramref name="reportEvery"/>
+    /// has passed since the fleet's start or the last report: a progress line at a steady pace, however many sends.
+    /// </summary>
+    public static Task PlayAsync(this SimulatedFeed feed, IRunClock clock, Func<List<Telemetry>, CancellationToken, Task> send,
+        TimeSpan reportEvery, Action<DateTimeOffset> report, CancellationToken cancellationToken)
+    {
+        ArgumentNullException.ThrowIfNull(feed);
+        ArgumentNullException.ThrowIfNull(clock);
+        ArgumentNullException.ThrowIfNull(send);
+        ArgumentNullException.ThrowIfNull(report);
+        var lastReport = feed.Simulator.Options.Start;
+        return feed.PlayAsync(clock, async (batch, ct) =>
+        {
+            await send(batch, ct).ConfigureAwait(false);
+            if (clock.Now - lastReport >= reportEvery)
+            {
+                lastReport = clock.Now;
+                report(lastReport);
+            }
+        }, cancellationToken);
+    }
 }

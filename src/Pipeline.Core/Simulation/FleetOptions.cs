@@ -31,4 +31,15 @@ public sealed record FleetOptions
 
     /// <summary>Length of the run in event time; null runs forever (the fault schedule repeats every hour).</summary>
     public TimeSpan? Duration { get; init; }
+
+    /// <summary>
+    /// The time between two samples of one device: <paramref name="devices"/> / <paramref name="rate"/> (at least one
+    /// tick) when a rate in events per second over the whole fleet is given (above 0), else <paramref name="interval"/>;
+    /// null when that is not longer than zero, which no fleet can send at.
+    /// </summary>
+    public static TimeSpan? SampleInterval(TimeSpan interval, int devices, int rate)
+    {
+        var chosen = rate > 0 ? TimeSpan.FromTicks(Math.Max(1, (long)(TimeSpan.TicksPerSecond * (double)devices / rate))) : interval;
+        return chosen > TimeSpan.Zero ? chosen : null;
+    }
 }

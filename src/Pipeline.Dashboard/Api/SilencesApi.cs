@@ -100,7 +100,7 @@ public static class SilencesApi
         var now = Now(source);
         using (body)
         {
-            var (silence, errors) = SilenceJson.Read(body.RootElement, "s-" + Guid.NewGuid().ToString("N")[..12], now);
+            var (silence, errors) = SilenceJson.Read(body.RootElement, SilenceParts.NewId(Guid.NewGuid()), now);
             if (silence is null)
             {
                 await InvalidAsync(context, errors).ConfigureAwait(false);

@@ -29,6 +29,24 @@ public sealed class HubSenderTests
     }
 
     [Fact]
+    public async Task The_sender_adds_up_what_every_send_did()
+    {
+        var producer = new RecordingProducer(capacity: 2);
+        var sender = new HubSender(producer, new TimerSignallingTimeProvider());
+
+        await sender.SendAsync([E("d1", "a"), E("d1", "b"), E("d1", "c")], CancellationToken.None); // two batches
+        await sender.SendAsync([E("d2", "d")], CancellationToken.None);                             // one more
+
+        Assert.Equal(new HubSendResult(Sent: 4, Failed: 0, Batches: 3, Retries: 0), sender.Total);
+    }
+
+    [Theory]
+    [InlineData(0.5, 4)]  // under a second counts as one, so a first report is not inflated
+    [InlineData(2, 2)]
+    public void The_rate_is_events_sent_per_second_elapsed(double seconds, double perSecond) =>
+        Assert.Equal(perSecond, new HubSendResult(Sent: 4, Failed: 0, Batches: 1, Retries: 0).SentPerSecond(TimeSpan.FromSeconds(seconds)));
+
+    [Fact]
     public async Task A_batch_refused_as_busy_is_sent_again_after_doubling_waits()
     {
         var time = new TimerSignallingTimeProvider();

@@ -53,4 +53,27 @@ public sealed class FeedPlaybackTests
         Assert.Single(batches);
         Assert.NotNull(feed.NextTime);    // the rest of the fleet was never sent
     }
+
+    [Fact]
+    public async Task A_report_comes_after_the_send_once_its_pace_has_passed_since_the_start_or_the_last_report()
+    {
+        using var feed = new SimulatedFeed(new FleetSimulator(Fleet));   // instants at 0, 10, 20 and 30 s
+        var clock = new VirtualClock(Fleet.Start);
+        var log = new List<string>();
+
+        await feed.PlayAsync(clock, (batch, _) =>
+        {
+            log.Add($"send {(clock.Now - Fleet.Start).TotalSeconds}");
+            return Task.CompletedTask;
+        }, TimeSpan.FromSeconds(15), now => log.Add($"report {(now - Fleet.Start).TotalSeconds}"), CancellationToken.None);
+
+        Assert.Equal(
+        [
+            "send 0",     // nothing has passed since the start
+            "send 10",    // 10 s < 15 s
+            "send 20",
+            "report 20",  // 20 s since the start: reported after the send
+            "send 30",    // 10 s since the last report
+        ], log);
+    }
 }

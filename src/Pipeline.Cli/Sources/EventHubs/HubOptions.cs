@@ -14,28 +14,14 @@ internal sealed class HubFlags
     /// <summary>The hub chosen on the command line or in the environment; a user error names what is missing or wrong.</summary>
     public HubConnection Connect(string? clientId)
     {
-        if (EmulatorConnection is { } connection)
+        var (hub, problem) = HubConnection.Choose(Namespace, Name, EmulatorConnection, clientId);
+        return hub ?? throw new UserErrorException(problem switch
         {
-            if (Namespace is not null)
-            {
-                throw new UserErrorException("give either --namespace or --eventhubs-connection, not both");
-            }
-
-            if (!HubConnection.IsEmulatorConnection(connection))
-            {
-                throw new UserErrorException("--eventhubs-connection takes only the emulator's development connection string (with UseDevelopmentEmulator=true); reach Azure with --namespace and Microsoft Entra sign-in");
-            }
-
-            return new HubConnection(null, Name, connection, clientId);
-        }
-
-        var name = Namespace ?? Environment.GetEnvironmentVariable(HubConnection.NamespaceVariable);
-        if (string.IsNullOrWhiteSpace(name))
-        {
-            throw new UserErrorException($"Event Hubs needs --namespace NAME.servicebus.windows.net (or {HubConnection.NamespaceVariable} in the environment, e.g. from 'azd env get-values'), or --eventhubs-connection for the emulator");
-        }
-
-        return new HubConnection(HubConnection.NormalizeNamespace(name), Name, null, clientId);
+            HubChoiceProblem.NamespaceAndEmulator => "give either --namespace or --eventhubs-connection, not both",
+            HubChoiceProblem.NotTheEmulator =>
+                "--eventhubs-connection takes only the emulator's development connection string (with UseDevelopmentEmulator=true); reach Azure with --namespace and Microsoft Entra sign-in",
+            _ => $"Event Hubs needs --namespace NAME.servicebus.windows.net (or {HubConnection.NamespaceVariable} in the environment, e.g. from 'azd env get-values'), or --eventhubs-connection for the emulator",
+        });
     }
 
     /// <summary>Runs <paramref name="action"/>, telling the hub failures a person can fix as a user error.</summary>

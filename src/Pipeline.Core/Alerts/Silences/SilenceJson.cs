@@ -73,8 +73,9 @@ public static class SilenceJson
     }
 
     /// <summary>
-    /// Reads one silence; every problem names its field. A missing <c>id</c> gets <paramref name="newId"/>; a missing
-    /// <c>startsAt</c> is <paramref name="now"/>. Validation of the values themselves is <see cref="Silence.Validate"/>.
+    /// Reads one silence; every problem names its field. The parts become a silence as <see cref="SilenceParts.Build"/>
+    /// makes it: a missing <c>id</c> gets <paramref name="newId"/>, a missing <c>startsAt</c> is <paramref name="now"/>.
+    /// Validation of the values themselves is <see cref="Silence.Validate"/>.
     /// </summary>
     public static (Silence? Silence, IReadOnlyList<string> Errors) Read(JsonElement element, string? newId = null, DateTimeOffset? now = null)
     {
@@ -84,8 +85,8 @@ public static class SilenceJson
             return (null, ["silence: must be a JSON object with " + string.Join(", ", Fields)]);
         }
 
-        string? id = newId, rule = null, device = null, author = null, comment = null;
-        DateTimeOffset? startsAt = now, endsAt = null;
+        string? id = null, rule = null, device = null, author = null, comment = null;
+        DateTimeOffset? startsAt = null, endsAt = null;
         var labels = new Dictionary<string, string>(StringComparer.Ordinal);
         foreach (var property in element.EnumerateObject())
         {
@@ -107,7 +108,7 @@ public static class SilenceJson
                     comment = Text(property, errors, nullable: true);
                     break;
                 case "startsAt":
-                    startsAt = Instant(property, errors) ?? startsAt;
+                    startsAt = Instant(property, errors);
                     break;
                 case "endsAt":
                     endsAt = Instant(property, errors);
@@ -137,36 +138,12 @@ public static class SilenceJson
             }
         }
 
-        if (id is null)
+        var (silence, missing) = new SilenceParts
         {
-            errors.Add("id: is required");
-        }
-
-        if (startsAt is null)
-        {
-            errors.Add("startsAt: is required (an ISO 8601 time with offset)");
-        }
-
-        if (endsAt is null)
-        {
-            errors.Add("endsAt: is required (an ISO 8601 time with offset)");
-        }
-
-        if (author is null)
-        {
-            errors.Add("author: is required");
-        }
-
-        if (errors.Count > 0)
-        {
-            return (null, errors);
-        }
-
-        return (new Silence
-        {
-            Id = id!, RuleId = rule, Device = device, Labels = labels, StartsAt = startsAt!.Value, EndsAt = endsAt!.Value,
-            Author = author!, Comment = comment ?? string.Empty,
-        }, []);
+            Id = id, RuleId = rule, Device = device, Labels = labels, StartsAt = startsAt, EndsAt = endsAt, Author = author, Comment = comment,
+        }.Build(newId, now);
+        errors.AddRange(missing.Select(e => e.ToString()));
+        return errors.Count > 0 ? (null, errors) : (silence, []);
     }
 
     public static string Time(DateTimeOffset time) => time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.FFFFFFF'Z'", CultureInfo.InvariantCulture);
