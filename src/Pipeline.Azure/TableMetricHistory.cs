@@ -114,7 +114,7 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
         }
     }
 
-    public void RecordState(string key, bool pending)
+    public void RecordState(string key, bool pending, DateTimeOffset processingTime)
     {
         ArgumentNullException.ThrowIfNull(key);
         var device = _devices.GetOrAdd(key, static k => new MetricHistoryRow(k));
@@ -155,6 +155,8 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
 
         return [.. result.Values];
     }
+
+    public Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => Task.FromResult(0);
 
     public async Task<DeviceHistory?> GetAsync(string key, CancellationToken cancellationToken = default)
     {

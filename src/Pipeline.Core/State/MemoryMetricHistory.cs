@@ -94,7 +94,7 @@ public sealed class MemoryMetricHistory : IMetricHistory
         }
     }
 
-    public void RecordState(string key, bool pending)
+    public void RecordState(string key, bool pending, DateTimeOffset processingTime)
     {
         ArgumentNullException.ThrowIfNull(key);
         var device = Device(key);
@@ -159,6 +159,8 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
         return Task.FromResult<IReadOnlyList<DeviceActivity>>(list);
     }
+
+    public Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default) => Task.FromResult(0);
 
     public Task<DeviceHistory?> GetAsync(string key, CancellationToken cancellationToken = default)
     {

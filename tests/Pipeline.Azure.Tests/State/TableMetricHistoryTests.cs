@@ -68,13 +68,13 @@ public sealed class TableMetricHistoryTests(AzuriteFixture azurite)
         Assert.Equal(0, requests.Count);
 
         history.Record([.. Fleet(120, 60, 2)]);        // 120 devices change
-        history.RecordState("dev-0000", pending: false); // a first flag is a change
+        history.RecordState("dev-0000", pending: false, T0); // a first flag is a change
         var second = await history.FlushAsync();
         Assert.Equal(new MetricHistoryFlush(Devices: 120, Transactions: 2, Reads: 0, Conflicts: 0, Remaining: 0), second); // loaded rows: no read
         Assert.Equal(2, requests.Count);
 
         requests.Clear();
-        history.RecordState("dev-0000", pending: false); // the same flag again: the processor says it every batch
+        history.RecordState("dev-0000", pending: false, T0); // the same flag again: the processor says it every batch
         Assert.Equal(new MetricHistoryFlush(0, 0, 0, 0, 0), await history.FlushAsync());
         Assert.Equal(0, requests.Count);
 
@@ -162,9 +162,9 @@ public sealed class TableMetricHistoryTests(AzuriteFixture azurite)
         var options = Options();
         var before = await CreateAsync(options);
         before.Record([At("d1", 0, 70), At("d2", 5, 80), At("d3", 10, 90)]);
-        before.RecordState("d1", pending: false);
-        before.RecordState("d2", pending: true);       // d2's rule waits out its `for`
-        before.RecordState("ghost-01", pending: false); // a heartbeat rule's expected key, never sent
+        before.RecordState("d1", pending: false, T0);
+        before.RecordState("d2", pending: true, T0);       // d2's rule waits out its `for`
+        before.RecordState("ghost-01", pending: false, T0); // a heartbeat rule's expected key, never sent
         await before.DisposeAsync();                    // shutting down flushes
 
         var after = await CreateAsync(options);
