@@ -6,7 +6,7 @@ using Pipeline.Core.State;
 namespace Pipeline.Azure;
 
 /// <summary>
-/// One device's history in memory (the same rings as <see cref="MemoryMetricHistory"/>) and its table row.
+/// One device's history in memory (a <see cref="MetricRing"/> per metric, as in <see cref="MemoryMetricHistory"/>) and its table row.
 /// <para>
 /// Row: PartitionKey the device's hash bucket, RowKey the escaped device key. <c>LastTicks</c> (Int64, absent for a key
 /// that never sent), <c>Pending</c> (Boolean), <c>F</c> (binary: labels and last values, what the fleet view reads, at
@@ -41,7 +41,7 @@ internal sealed class MetricHistoryRow(string key)
 
     public IReadOnlyDictionary<string, string> Labels { get; set; } = Empty;
 
-    public Dictionary<string, Ring> Metrics { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, MetricRing> Metrics { get; } = new(StringComparer.Ordinal);
 
     public bool Pending { get; set; }
 
@@ -88,7 +88,7 @@ internal sealed class MetricHistoryRow(string key)
                     continue;
                 }
 
-                ring = new Ring(buckets);
+                ring = new MetricRing(buckets);
                 Metrics[name] = ring;
             }
 
@@ -207,7 +207,7 @@ internal sealed class MetricHistoryRow(string key)
         {
             if (!row.Metrics.ContainsKey(name))
             {
-                row.Metrics[name] = Ring.LastOnly(buckets, value);
+                row.Metrics[name] = MetricRing.LastOnly(buckets, value);
             }
         }
 
@@ -290,7 +290,7 @@ internal sealed class MetricHistoryRow(string key)
             {
                 var before = stream.Position;
                 writer.Write(name);
-                ring.Write(writer);
+                WriteRing(writer, ring);
                 if (stream.Position > MaxRingBytes)
                 {
                     // Only metric names of absurd length get here (Validate bounds the rest): the metric is left out.
@@ -326,7 +326,7 @@ internal sealed class MetricHistoryRow(string key)
         for (var count = reader.ReadUInt16(); count > 0; count--)
         {
             var name = reader.ReadString();
-            Metrics[name] = Ring.Read(reader, buckets);
+            Metrics[name] = ReadRing(reader, buckets);
         }
     }
 
@@ -337,184 +337,37 @@ internal sealed class MetricHistoryRow(string key)
         Present,
     }
 
-    /// <summary>Fixed-width event-time buckets of one metric, the newest <c>size</c> of them.</summary>
-    internal sealed class Ring(int size)
+    /// <summary>One metric's ring in the encoding above.</summary>
+    private static void WriteRing(BinaryWriter writer, MetricRing ring)
     {
-        private readonly double[] _sum = new double[size];
-        private readonly double[] _min = new double[size];
-        private readonly double[] _max = new double[size];
-        private readonly int[] _count = new int[size];
-        private long _newest = long.MinValue;
-
-        public double Last { get; private set; }
-
-        public long LastTicks { get; private set; } = long.MinValue;
-
-        public static Ring LastOnly(int size, double value) => new(size) { Last = value };
-
-        public void Add(long bucket, double value, long ticks)
+        writer.Write(ring.Newest);
+        writer.Write(ring.LastTicks);
+        writer.Write(ring.Last);
+        var buckets = ring.Buckets().ToList();
+        writer.Write((ushort)buckets.Count);
+        foreach (var bucket in buckets)
         {
-            if (ticks >= LastTicks)
-            {
-                Last = value;
-                LastTicks = ticks;
-            }
+            writer.Write((ushort)(ring.Newest - bucket.Index));
+            writer.Write((float)bucket.Mean);
+            writer.Write((float)bucket.Min);
+            writer.Write((float)bucket.Max);
+            writer.Write(bucket.Count);
+        }
+    }
 
-            if (!Advance(bucket))
-            {
-                return; // older than the ring
-            }
-
-            var slot = Slot(bucket);
-            if (_count[slot] == 0)
-            {
-                _sum[slot] = value;
-                _min[slot] = value;
-                _max[slot] = value;
-            }
-            else
-            {
-                _sum[slot] += value;
-                _min[slot] = Math.Min(_min[slot], value);
-                _max[slot] = Math.Max(_max[slot], value);
-            }
-
-            _count[slot]++;
+    private static MetricRing ReadRing(BinaryReader reader, int size)
+    {
+        var newest = reader.ReadInt64();
+        var lastTicks = reader.ReadInt64();
+        var last = reader.ReadDouble();
+        var buckets = new MetricBucket[reader.ReadUInt16()];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            var index = newest - reader.ReadUInt16();
+            buckets[i] = new MetricBucket(index, reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadInt32());
         }
 
-        /// <summary>Bucket by bucket, the version with more samples wins (see <see cref="MetricHistoryRow.Merge"/>).</summary>
-        public void Merge(Ring other)
-        {
-            if (other.LastTicks > LastTicks)
-            {
-                Last = other.Last;
-                LastTicks = other.LastTicks;
-            }
-
-            if (other._newest == long.MinValue)
-            {
-                return;
-            }
-
-            Advance(other._newest);
-            for (var b = other._newest - size + 1; b <= other._newest; b++)
-            {
-                var from = other.Slot(b);
-                if (other._count[from] == 0 || b <= _newest - size)
-                {
-                    continue;
-                }
-
-                var slot = Slot(b);
-                if (other._count[from] > _count[slot])
-                {
-                    _sum[slot] = other._sum[from];
-                    _min[slot] = other._min[from];
-                    _max[slot] = other._max[from];
-                    _count[slot] = other._count[from];
-                }
-            }
-        }
-
-        public Ring Clone()
-        {
-            var copy = new Ring(size) { Last = Last, LastTicks = LastTicks, _newest = _newest };
-            Array.Copy(_sum, copy._sum, size);
-            Array.Copy(_min, copy._min, size);
-            Array.Copy(_max, copy._max, size);
-            Array.Copy(_count, copy._count, size);
-            return copy;
-        }
-
-        public List<HistoryPoint> Points(long widthTicks)
-        {
-            var points = new List<HistoryPoint>();
-            if (_newest == long.MinValue)
-            {
-                return points;
-            }
-
-            for (var b = _newest - size + 1; b <= _newest; b++)
-            {
-                var slot = Slot(b);
-                if (_count[slot] > 0)
-                {
-                    points.Add(new HistoryPoint(TableKeys.FromTicks(b * widthTicks), _sum[slot] / _count[slot], _min[slot], _max[slot], _count[slot]));
-                }
-            }
-
-            return points;
-        }
-
-        public void Write(BinaryWriter writer)
-        {
-            writer.Write(_newest);
-            writer.Write(LastTicks);
-            writer.Write(Last);
-            var nonEmpty = _newest == long.MinValue ? 0 : _count.Count(c => c > 0);
-            writer.Write((ushort)nonEmpty);
-            if (nonEmpty == 0)
-            {
-                return;
-            }
-
-            for (var b = _newest - size + 1; b <= _newest; b++)
-            {
-                var slot = Slot(b);
-                if (_count[slot] > 0)
-                {
-                    writer.Write((ushort)(_newest - b));
-                    writer.Write((float)(_sum[slot] / _count[slot]));
-                    writer.Write((float)_min[slot]);
-                    writer.Write((float)_max[slot]);
-                    writer.Write(_count[slot]);
-                }
-            }
-        }
-
-        public static Ring Read(BinaryReader reader, int size)
-        {
-            var ring = new Ring(size) { _newest = reader.ReadInt64(), LastTicks = reader.ReadInt64(), Last = reader.ReadDouble() };
-            for (var n = reader.ReadUInt16(); n > 0; n--)
-            {
-                var bucket = ring._newest - reader.ReadUInt16();
-                var mean = (double)reader.ReadSingle();
-                var min = (double)reader.ReadSingle();
-                var max = (double)reader.ReadSingle();
-                var count = reader.ReadInt32();
-                if (bucket <= ring._newest - size || count <= 0)
-                {
-                    continue; // written with a longer ring than this instance keeps
-                }
-
-                var slot = ring.Slot(bucket);
-                ring._sum[slot] = mean * count;
-                ring._min[slot] = min;
-                ring._max[slot] = max;
-                ring._count[slot] = count;
-            }
-
-            return ring;
-        }
-
-        /// <summary>Makes <paramref name="bucket"/> part of the ring, clearing the buckets a newer one skips; false when it is older than the ring.</summary>
-        private bool Advance(long bucket)
-        {
-            if (_newest == long.MinValue || bucket > _newest)
-            {
-                var clear = _newest == long.MinValue ? size : (int)Math.Min(size, bucket - _newest);
-                for (var i = 0; i < clear; i++)
-                {
-                    _count[Slot(bucket - i)] = 0;
-                }
-
-                _newest = bucket;
-                return true;
-            }
-
-            return bucket > _newest - size;
-        }
-
-        private int Slot(long bucket) => (int)(((bucket % size) + size) % size);
+        // Buckets of a longer ring than this instance keeps are left out.
+        return MetricRing.Restore(size, newest, lastTicks, last, buckets);
     }
 }

@@ -80,15 +80,11 @@ public sealed class MemoryMetricHistory : IMetricHistory
                             continue;
                         }
 
-                        ring = new Ring(_buckets);
+                        ring = new MetricRing(_buckets);
                         device.Metrics[name] = ring;
                     }
 
-                    ring.Add(bucket, value, e.Timestamp >= ring.LastTime);
-                    if (e.Timestamp >= ring.LastTime)
-                    {
-                        ring.LastTime = e.Timestamp;
-                    }
+                    ring.Add(bucket, value, e.Timestamp.UtcTicks);
                 }
             }
         }
@@ -224,7 +220,7 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
         public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        public Dictionary<string, Ring> Metrics { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, MetricRing> Metrics { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>A device's last metric values, copied from its rings the first time they are read.</summary>
@@ -266,82 +262,5 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
             return Interlocked.CompareExchange(ref _values, values, null) ?? values;
         }
-    }
-
-    private sealed class Ring(int size)
-    {
-        private readonly double[] _sum = new double[size];
-        private readonly double[] _min = new double[size];
-        private readonly double[] _max = new double[size];
-        private readonly int[] _count = new int[size];
-        private long _newest = long.MinValue;
-
-        public double Last { get; private set; }
-
-        public DateTimeOffset LastTime { get; set; } = DateTimeOffset.MinValue;
-
-        public int NonEmpty => _count.Count(c => c > 0);
-
-        public void Add(long bucket, double value, bool isLatest)
-        {
-            if (isLatest)
-            {
-                Last = value;
-            }
-
-            if (_newest == long.MinValue || bucket > _newest)
-            {
-                // Clear the buckets between the old newest and this one (all of them after a long gap).
-                var clear = _newest == long.MinValue ? size : (int)Math.Min(size, bucket - _newest);
-                for (var i = 0; i < clear; i++)
-                {
-                    _count[Slot(bucket - i)] = 0;
-                }
-
-                _newest = bucket;
-            }
-            else if (bucket <= _newest - size)
-            {
-                return; // older than the ring
-            }
-
-            var slot = Slot(bucket);
-            if (_count[slot] == 0)
-            {
-                _sum[slot] = value;
-                _min[slot] = value;
-                _max[slot] = value;
-            }
-            else
-            {
-                _sum[slot] += value;
-                _min[slot] = Math.Min(_min[slot], value);
-                _max[slot] = Math.Max(_max[slot], value);
-            }
-
-            _count[slot]++;
-        }
-
-        public List<HistoryPoint> Points(long widthTicks)
-        {
-            var points = new List<HistoryPoint>();
-            if (_newest == long.MinValue)
-            {
-                return points;
-            }
-
-            for (var b = _newest - size + 1; b <= _newest; b++)
-            {
-                var slot = Slot(b);
-                if (_count[slot] > 0)
-                {
-                    points.Add(new HistoryPoint(new DateTimeOffset(b * widthTicks, TimeSpan.Zero), _sum[slot] / _count[slot], _min[slot], _max[slot], _count[slot]));
-                }
-            }
-
-            return points;
-        }
-
-        private int Slot(long bucket) => (int)(((bucket % size) + size) % size);
     }
 }
