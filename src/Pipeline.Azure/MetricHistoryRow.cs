@@ -9,7 +9,8 @@ namespace Pipeline.Azure;
 /// One device's history in memory (a <see cref="MetricRing"/> per metric, as in <see cref="MemoryMetricHistory"/>) and its table row.
 /// <para>
 /// Row: PartitionKey the device's hash bucket, RowKey the escaped device key. <c>LastTicks</c> (Int64, absent for a key
-/// that never sent), <c>Pending</c> (Boolean), <c>F</c> (binary: labels and last values, what the fleet view reads, at
+/// that never sent), <c>ListedTicks</c> (Int64, the processor's time when the key was first listed; absent in rows written
+/// before retention), <c>Pending</c> (Boolean), <c>F</c> (binary: labels and last values, what the fleet view reads, at
 /// most 64 KiB), <c>Width</c> (bucket width in ticks) and the rings in 64 KiB binary chunks <c>H0…</c> with
 /// <c>HChunks</c>/<c>HLength</c>. A binary property holds at most 64 KiB and an entity 1 MiB ("Understanding the Table
 /// service data model" and "Scalability and performance targets for Table storage", Microsoft Learn).
@@ -27,6 +28,7 @@ internal sealed class MetricHistoryRow(string key)
     public const int MaxRingBytes = 13 * TableKeys.ChunkBytes;
 
     public const string LastTicksProperty = "LastTicks";
+    public const string ListedTicksProperty = "ListedTicks";
     public const string PendingProperty = "Pending";
     public const string FleetProperty = "F";
     public const string WidthProperty = "Width";
@@ -44,6 +46,18 @@ internal sealed class MetricHistoryRow(string key)
     public Dictionary<string, MetricRing> Metrics { get; } = new(StringComparer.Ordinal);
 
     public bool Pending { get; set; }
+
+    /// <summary>
+    /// The processor's time, in ticks, when the key was first listed (its first <see cref="IMetricHistory.RecordState"/>
+    /// on any instance); <see cref="long.MinValue"/> when unknown. Retention judges a key that never sent by it.
+    /// </summary>
+    public long ListedTicks { get; set; } = long.MinValue;
+
+    /// <summary>When the device was last seen, for retention: its newest event, else when it was first listed.</summary>
+    public long LastSeenTicks => LastTicks != long.MinValue ? LastTicks : ListedTicks;
+
+    /// <summary>Set under the row's lock by a purge that dropped it: a writer holding it takes the key's new one.</summary>
+    public bool Removed { get; set; }
 
     /// <summary>Whether this instance's engine has said whether the key is pending (its flag beats a stored one).</summary>
     public bool HasState { get; set; }
@@ -126,7 +140,7 @@ internal sealed class MetricHistoryRow(string key)
     /// <summary>A copy, so a read can merge a stored row into it without touching what the flush writes.</summary>
     public MetricHistoryRow Clone()
     {
-        var copy = new MetricHistoryRow(Key) { LastTicks = LastTicks, Labels = Labels, Pending = Pending, HasState = HasState };
+        var copy = new MetricHistoryRow(Key) { LastTicks = LastTicks, ListedTicks = ListedTicks, Labels = Labels, Pending = Pending, HasState = HasState };
         foreach (var (name, ring) in Metrics)
         {
             copy.Metrics[name] = ring.Clone();
@@ -158,6 +172,11 @@ internal sealed class MetricHistoryRow(string key)
             Pending = stored.Pending;
         }
 
+        if (stored.ListedTicks != long.MinValue && (ListedTicks == long.MinValue || stored.ListedTicks < ListedTicks))
+        {
+            ListedTicks = stored.ListedTicks; // the first listing on any instance
+        }
+
         foreach (var (name, ring) in stored.Metrics)
         {
             if (Metrics.TryGetValue(name, out var mine))
@@ -184,6 +203,11 @@ internal sealed class MetricHistoryRow(string key)
             entity[LastTicksProperty] = LastTicks;
         }
 
+        if (ListedTicks != long.MinValue)
+        {
+            entity[ListedTicksProperty] = ListedTicks;
+        }
+
         TableKeys.WriteChunks(entity, RingPrefix, EncodeRings());
         return entity;
     }
@@ -194,6 +218,7 @@ internal sealed class MetricHistoryRow(string key)
         var row = new MetricHistoryRow(TableKeys.Unescape(entity.RowKey))
         {
             LastTicks = entity.GetInt64(LastTicksProperty) ?? long.MinValue,
+            ListedTicks = entity.GetInt64(ListedTicksProperty) ?? long.MinValue,
             Pending = entity.GetBoolean(PendingProperty) ?? false,
         };
         var lastValues = row.DecodeFleet(entity.GetBinary(FleetProperty));
