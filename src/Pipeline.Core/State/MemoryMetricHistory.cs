@@ -98,19 +98,11 @@ public sealed class MemoryMetricHistory : IMetricHistory
     {
         ArgumentNullException.ThrowIfNull(key);
         var device = EnterDevice(key);
-        try
-        {
-            if (device.ListedTicks == long.MinValue)
-            {
-                device.ListedTicks = processingTime.UtcTicks;
-            }
 
-            device.Pending = pending;
-        }
-        finally
-        {
-            Monitor.Exit(device);
-        }
+        // Two assignments that cannot throw: the lock is left without a finally.
+        device.ListedTicks = device.ListedTicks == long.MinValue ? processingTime.UtcTicks : device.ListedTicks;
+        device.Pending = pending;
+        Monitor.Exit(device);
     }
 
     /// <summary>
