@@ -123,9 +123,9 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
             }
 
             var removed = await Retention.ApplyAsync(ready.Components.Retention, now, ready.Components.History, ready.Components.DeadLetters,
-                cancellationToken).ConfigureAwait(false);
+                ready.Components.MetricHistory, cancellationToken).ConfigureAwait(false);
             _retentionAppliedAt = now;
-            LogRetentionApplied(_logger, removed.AlertRecords, removed.DeadLetters);
+            LogRetentionApplied(_logger, removed.AlertRecords, removed.DeadLetters, removed.Devices);
             return removed;
         }
         finally
@@ -262,8 +262,8 @@ public sealed partial class PipelineRuntime : IAsyncDisposable
         _ => text.TrimStart() is ['{', ..] or ['[', ..] ? StoredRuleText.Json : StoredRuleText.Yaml,
     };
 
-    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {AlertRecords} alert records and {DeadLetters} dead letters")]
-    private static partial void LogRetentionApplied(ILogger logger, int alertRecords, int deadLetters);
+    [LoggerMessage(Level = LogLevel.Information, Message = "Retention removed {AlertRecords} alert records, {DeadLetters} dead letters and the metric history of {Devices} devices")]
+    private static partial void LogRetentionApplied(ILogger logger, int alertRecords, int deadLetters, int devices);
 
     [LoggerMessage(Level = LogLevel.Information, Message = "Rules {Version} active ({Origin})")]
     private static partial void LogRulesActivated(ILogger logger, string version, string origin);

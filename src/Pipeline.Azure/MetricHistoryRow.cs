@@ -6,10 +6,11 @@ using Pipeline.Core.State;
 namespace Pipeline.Azure;
 
 /// <summary>
-/// One device's history in memory (the same rings as <see cref="MemoryMetricHistory"/>) and its table row.
+/// One device's history in memory (a <see cref="MetricRing"/> per metric, as in <see cref="MemoryMetricHistory"/>) and its table row.
 /// <para>
 /// Row: PartitionKey the device's hash bucket, RowKey the escaped device key. <c>LastTicks</c> (Int64, absent for a key
-/// that never sent), <c>Pending</c> (Boolean), <c>F</c> (binary: labels and last values, what the fleet view reads, at
+/// that never sent), <c>ListedTicks</c> (Int64, the processor's time when the key was first listed; absent in rows written
+/// before retention), <c>Pending</c> (Boolean), <c>F</c> (binary: labels and last values, what the fleet view reads, at
 /// most 64 KiB), <c>Width</c> (bucket width in ticks) and the rings in 64 KiB binary chunks <c>H0…</c> with
 /// <c>HChunks</c>/<c>HLength</c>. A binary property holds at most 64 KiB and an entity 1 MiB ("Understanding the Table
 /// service data model" and "Scalability and performance targets for Table storage", Microsoft Learn).
@@ -27,6 +28,7 @@ internal sealed class MetricHistoryRow(string key)
     public const int MaxRingBytes = 13 * TableKeys.ChunkBytes;
 
     public const string LastTicksProperty = "LastTicks";
+    public const string ListedTicksProperty = "ListedTicks";
     public const string PendingProperty = "Pending";
     public const string FleetProperty = "F";
     public const string WidthProperty = "Width";
@@ -41,9 +43,21 @@ internal sealed class MetricHistoryRow(string key)
 
     public IReadOnlyDictionary<string, string> Labels { get; set; } = Empty;
 
-    public Dictionary<string, Ring> Metrics { get; } = new(StringComparer.Ordinal);
+    public Dictionary<string, MetricRing> Metrics { get; } = new(StringComparer.Ordinal);
 
     public bool Pending { get; set; }
+
+    /// <summary>
+    /// The processor's time, in ticks, when the key was first listed (its first <see cref="IMetricHistory.RecordState"/>
+    /// on any instance); <see cref="long.MinValue"/> when unknown. Retention judges a key that never sent by it.
+    /// </summary>
+    public long ListedTicks { get; set; } = long.MinValue;
+
+    /// <summary>When the device was last seen, for retention: its newest event, else when it was first listed.</summary>
+    public long LastSeenTicks => LastTicks != long.MinValue ? LastTicks : ListedTicks;
+
+    /// <summary>Set under the row's lock by a purge that dropped it: a writer holding it takes the key's new one.</summary>
+    public bool Removed { get; set; }
 
     /// <summary>Whether this instance's engine has said whether the key is pending (its flag beats a stored one).</summary>
     public bool HasState { get; set; }
@@ -88,7 +102,7 @@ internal sealed class MetricHistoryRow(string key)
                     continue;
                 }
 
-                ring = new Ring(buckets);
+                ring = new MetricRing(buckets);
                 Metrics[name] = ring;
             }
 
@@ -126,7 +140,7 @@ internal sealed class MetricHistoryRow(string key)
     /// <summary>A copy, so a read can merge a stored row into it without touching what the flush writes.</summary>
     public MetricHistoryRow Clone()
     {
-        var copy = new MetricHistoryRow(Key) { LastTicks = LastTicks, Labels = Labels, Pending = Pending, HasState = HasState };
+        var copy = new MetricHistoryRow(Key) { LastTicks = LastTicks, ListedTicks = ListedTicks, Labels = Labels, Pending = Pending, HasState = HasState };
         foreach (var (name, ring) in Metrics)
         {
             copy.Metrics[name] = ring.Clone();
@@ -158,6 +172,11 @@ internal sealed class MetricHistoryRow(string key)
             Pending = stored.Pending;
         }
 
+        if (stored.ListedTicks != long.MinValue && (ListedTicks == long.MinValue || stored.ListedTicks < ListedTicks))
+        {
+            ListedTicks = stored.ListedTicks; // the first listing on any instance
+        }
+
         foreach (var (name, ring) in stored.Metrics)
         {
             if (Metrics.TryGetValue(name, out var mine))
@@ -184,6 +203,11 @@ internal sealed class MetricHistoryRow(string key)
             entity[LastTicksProperty] = LastTicks;
         }
 
+        if (ListedTicks != long.MinValue)
+        {
+            entity[ListedTicksProperty] = ListedTicks;
+        }
+
         TableKeys.WriteChunks(entity, RingPrefix, EncodeRings());
         return entity;
     }
@@ -194,6 +218,7 @@ internal sealed class MetricHistoryRow(string key)
         var row = new MetricHistoryRow(TableKeys.Unescape(entity.RowKey))
         {
             LastTicks = entity.GetInt64(LastTicksProperty) ?? long.MinValue,
+            ListedTicks = entity.GetInt64(ListedTicksProperty) ?? long.MinValue,
             Pending = entity.GetBoolean(PendingProperty) ?? false,
         };
         var lastValues = row.DecodeFleet(entity.GetBinary(FleetProperty));
@@ -207,7 +232,7 @@ internal sealed class MetricHistoryRow(string key)
         {
             if (!row.Metrics.ContainsKey(name))
             {
-                row.Metrics[name] = Ring.LastOnly(buckets, value);
+                row.Metrics[name] = MetricRing.LastOnly(buckets, value);
             }
         }
 
@@ -290,7 +315,7 @@ internal sealed class MetricHistoryRow(string key)
             {
                 var before = stream.Position;
                 writer.Write(name);
-                ring.Write(writer);
+                WriteRing(writer, ring);
                 if (stream.Position > MaxRingBytes)
                 {
                     // Only metric names of absurd length get here (Validate bounds the rest): the metric is left out.
@@ -326,7 +351,7 @@ internal sealed class MetricHistoryRow(string key)
         for (var count = reader.ReadUInt16(); count > 0; count--)
         {
             var name = reader.ReadString();
-            Metrics[name] = Ring.Read(reader, buckets);
+            Metrics[name] = ReadRing(reader, buckets);
         }
     }
 
@@ -337,184 +362,37 @@ internal sealed class MetricHistoryRow(string key)
         Present,
     }
 
-    /// <summary>Fixed-width event-time buckets of one metric, the newest <c>size</c> of them.</summary>
-    internal sealed class Ring(int size)
+    /// <summary>One metric's ring in the encoding above.</summary>
+    private static void WriteRing(BinaryWriter writer, MetricRing ring)
     {
-        private readonly double[] _sum = new double[size];
-        private readonly double[] _min = new double[size];
-        private readonly double[] _max = new double[size];
-        private readonly int[] _count = new int[size];
-        private long _newest = long.MinValue;
-
-        public double Last { get; private set; }
-
-        public long LastTicks { get; private set; } = long.MinValue;
-
-        public static Ring LastOnly(int size, double value) => new(size) { Last = value };
-
-        public void Add(long bucket, double value, long ticks)
+        writer.Write(ring.Newest);
+        writer.Write(ring.LastTicks);
+        writer.Write(ring.Last);
+        var buckets = ring.Buckets().ToList();
+        writer.Write((ushort)buckets.Count);
+        foreach (var bucket in buckets)
         {
-            if (ticks >= LastTicks)
-            {
-                Last = value;
-                LastTicks = ticks;
-            }
+            writer.Write((ushort)(ring.Newest - bucket.Index));
+            writer.Write((float)bucket.Mean);
+            writer.Write((float)bucket.Min);
+            writer.Write((float)bucket.Max);
+            writer.Write(bucket.Count);
+        }
+    }
 
-            if (!Advance(bucket))
-            {
-                return; // older than the ring
-            }
-
-            var slot = Slot(bucket);
-            if (_count[slot] == 0)
-            {
-                _sum[slot] = value;
-                _min[slot] = value;
-                _max[slot] = value;
-            }
-            else
-            {
-                _sum[slot] += value;
-                _min[slot] = Math.Min(_min[slot], value);
-                _max[slot] = Math.Max(_max[slot], value);
-            }
-
-            _count[slot]++;
+    private static MetricRing ReadRing(BinaryReader reader, int size)
+    {
+        var newest = reader.ReadInt64();
+        var lastTicks = reader.ReadInt64();
+        var last = reader.ReadDouble();
+        var buckets = new MetricBucket[reader.ReadUInt16()];
+        for (var i = 0; i < buckets.Length; i++)
+        {
+            var index = newest - reader.ReadUInt16();
+            buckets[i] = new MetricBucket(index, reader.ReadSingle(), reader.ReadSingle(), reader.ReadSingle(), reader.ReadInt32());
         }
 
-        /// <summary>Bucket by bucket, the version with more samples wins (see <see cref="MetricHistoryRow.Merge"/>).</summary>
-        public void Merge(Ring other)
-        {
-            if (other.LastTicks > LastTicks)
-            {
-                Last = other.Last;
-                LastTicks = other.LastTicks;
-            }
-
-            if (other._newest == long.MinValue)
-            {
-                return;
-            }
-
-            Advance(other._newest);
-            for (var b = other._newest - size + 1; b <= other._newest; b++)
-            {
-                var from = other.Slot(b);
-                if (other._count[from] == 0 || b <= _newest - size)
-                {
-                    continue;
-                }
-
-                var slot = Slot(b);
-                if (other._count[from] > _count[slot])
-                {
-                    _sum[slot] = other._sum[from];
-                    _min[slot] = other._min[from];
-                    _max[slot] = other._max[from];
-                    _count[slot] = other._count[from];
-                }
-            }
-        }
-
-        public Ring Clone()
-        {
-            var copy = new Ring(size) { Last = Last, LastTicks = LastTicks, _newest = _newest };
-            Array.Copy(_sum, copy._sum, size);
-            Array.Copy(_min, copy._min, size);
-            Array.Copy(_max, copy._max, size);
-            Array.Copy(_count, copy._count, size);
-            return copy;
-        }
-
-        public List<HistoryPoint> Points(long widthTicks)
-        {
-            var points = new List<HistoryPoint>();
-            if (_newest == long.MinValue)
-            {
-                return points;
-            }
-
-            for (var b = _newest - size + 1; b <= _newest; b++)
-            {
-                var slot = Slot(b);
-                if (_count[slot] > 0)
-                {
-                    points.Add(new HistoryPoint(TableKeys.FromTicks(b * widthTicks), _sum[slot] / _count[slot], _min[slot], _max[slot], _count[slot]));
-                }
-            }
-
-            return points;
-        }
-
-        public void Write(BinaryWriter writer)
-        {
-            writer.Write(_newest);
-            writer.Write(LastTicks);
-            writer.Write(Last);
-            var nonEmpty = _newest == long.MinValue ? 0 : _count.Count(c => c > 0);
-            writer.Write((ushort)nonEmpty);
-            if (nonEmpty == 0)
-            {
-                return;
-            }
-
-            for (var b = _newest - size + 1; b <= _newest; b++)
-            {
-                var slot = Slot(b);
-                if (_count[slot] > 0)
-                {
-                    writer.Write((ushort)(_newest - b));
-                    writer.Write((float)(_sum[slot] / _count[slot]));
-                    writer.Write((float)_min[slot]);
-                    writer.Write((float)_max[slot]);
-                    writer.Write(_count[slot]);
-                }
-            }
-        }
-
-        public static Ring Read(BinaryReader reader, int size)
-        {
-            var ring = new Ring(size) { _newest = reader.ReadInt64(), LastTicks = reader.ReadInt64(), Last = reader.ReadDouble() };
-            for (var n = reader.ReadUInt16(); n > 0; n--)
-            {
-                var bucket = ring._newest - reader.ReadUInt16();
-                var mean = (double)reader.ReadSingle();
-                var min = (double)reader.ReadSingle();
-                var max = (double)reader.ReadSingle();
-                var count = reader.ReadInt32();
-                if (bucket <= ring._newest - size || count <= 0)
-                {
-                    continue; // written with a longer ring than this instance keeps
-                }
-
-                var slot = ring.Slot(bucket);
-                ring._sum[slot] = mean * count;
-                ring._min[slot] = min;
-                ring._max[slot] = max;
-                ring._count[slot] = count;
-            }
-
-            return ring;
-        }
-
-        /// <summary>Makes <paramref name="bucket"/> part of the ring, clearing the buckets a newer one skips; false when it is older than the ring.</summary>
-        private bool Advance(long bucket)
-        {
-            if (_newest == long.MinValue || bucket > _newest)
-            {
-                var clear = _newest == long.MinValue ? size : (int)Math.Min(size, bucket - _newest);
-                for (var i = 0; i < clear; i++)
-                {
-                    _count[Slot(bucket - i)] = 0;
-                }
-
-                _newest = bucket;
-                return true;
-            }
-
-            return bucket > _newest - size;
-        }
-
-        private int Slot(long bucket) => (int)(((bucket % size) + size) % size);
+        // Buckets of a longer ring than this instance keeps are left out.
+        return MetricRing.Restore(size, newest, lastTicks, last, buckets);
     }
 }

@@ -30,6 +30,10 @@ namespace Pipeline.Azure;
 /// <see cref="TableMetricHistoryOptions.ListCacheDuration"/>, and overlays this instance's devices, which are newer than
 /// the table until the next flush. <see cref="GetAsync"/> is a point read merged with memory.
 /// </para>
+/// <para>
+/// Retention: <see cref="PurgeAsync"/> deletes the rows of devices last seen before a cut-off and drops them from memory,
+/// so a retired device does not stay in the table, in every listing and in memory for good.
+/// </para>
 /// </summary>
 public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
 {
@@ -41,6 +45,8 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
 
     // More unread devices than this in one bucket: reading the whole partition takes fewer requests than RowKey queries.
     private const int ScanThreshold = 4 * KeysPerQuery;
+
+    private static readonly string[] PurgeColumns = ["PartitionKey", "RowKey", "Timestamp", MetricHistoryRow.LastTicksProperty, MetricHistoryRow.ListedTicksProperty];
 
     private static readonly string[] FleetColumns = ["RowKey", MetricHistoryRow.LastTicksProperty, MetricHistoryRow.PendingProperty, MetricHistoryRow.FleetProperty];
 
@@ -105,20 +111,24 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
                 }
             }
 
-            var device = _devices.GetOrAdd(e.Key, static key => new MetricHistoryRow(key));
-            lock (device)
+            var device = EnterDevice(e.Key);
+            try
             {
                 device.Add(e, _widthTicks, _buckets, _maxMetrics);
                 MarkDirty(device);
             }
+            finally
+            {
+                Monitor.Exit(device);
+            }
         }
     }
 
-    public void RecordState(string key, bool pending)
+    public void RecordState(string key, bool pending, DateTimeOffset processingTime)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var device = _devices.GetOrAdd(key, static k => new MetricHistoryRow(k));
-        lock (device)
+        var device = EnterDevice(key);
+        try
         {
             // Called for every key of every batch: only a change (or a key this instance had no flag for) is written.
             if (device.HasState && device.Pending == pending)
@@ -126,9 +136,73 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
                 return;
             }
 
+            if (device.ListedTicks == long.MinValue)
+            {
+                device.ListedTicks = processingTime.UtcTicks;
+            }
+
             device.HasState = true;
             device.Pending = pending;
             MarkDirty(device);
+        }
+        finally
+        {
+            Monitor.Exit(device);
+        }
+    }
+
+    /// <summary>
+    /// Removes the devices last seen before <paramref name="cutoff"/> (newest event; for a key that never sent, when it
+    /// was first listed; for a row without either, written before retention, its last write). Reads the candidate rows'
+    /// keys, times and ETags (a <c>$select</c> query), deletes them in entity group transactions per PartitionKey, each
+    /// with the ETag read, so a row another instance wrote since is kept; then drops from memory every device of this
+    /// instance last seen before the cut-off. A device with changes this instance has not flushed is kept, in the table
+    /// and in memory, until a later purge. Runs under the flush's gate, so no flush of this instance writes meanwhile.
+    /// Returns the rows deleted plus the devices dropped that only memory held (keys too long for a RowKey).
+    /// </summary>
+    public async Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var cutoffTicks = cutoff.UtcTicks;
+        await _flushGate.WaitAsync(cancellationToken).ConfigureAwait(false);
+        try
+        {
+            var candidates = await PurgeCandidatesAsync(cutoff, cancellationToken).ConfigureAwait(false);
+            var transactions = candidates
+                .GroupBy(c => c.PartitionKey, StringComparer.Ordinal)
+                .SelectMany(bucket => EntityGroupTransactions.Chunk(bucket, _ => EntityGroupTransactions.BinaryEntityBytes(0)))
+                .ToList();
+            var deleted = 0;
+            var options = new ParallelOptions { MaxDegreeOfParallelism = Parallelism, CancellationToken = cancellationToken };
+            await Parallel.ForEachAsync(transactions, options, async (transaction, token) =>
+                Interlocked.Add(ref deleted, await DeleteAsync(transaction, token).ConfigureAwait(false))).ConfigureAwait(false);
+
+            var memoryOnly = 0;
+            foreach (var device in _devices.Values)
+            {
+                lock (device)
+                {
+                    var seen = device.LastSeenTicks;
+                    if (device.Dirty || seen == long.MinValue || seen >= cutoffTicks)
+                    {
+                        continue;
+                    }
+
+                    device.Removed = true;
+                    _devices.TryRemove(new KeyValuePair<string, MetricHistoryRow>(device.Key, device));
+                    if (TableKeys.KeyProblem(device.Key) is not null)
+                    {
+                        memoryOnly++;
+                    }
+                }
+            }
+
+            // This instance's next listing reads the table again instead of showing the deleted rows for a while.
+            _listed = null;
+            return deleted + memoryOnly;
+        }
+        finally
+        {
+            _flushGate.Release();
         }
     }
 
@@ -261,6 +335,85 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
         {
             LastFlushError = ex;
         }
+    }
+
+    /// <summary>The key's row with its lock held (the caller exits it); one a purge dropped is replaced by a new one.</summary>
+    private MetricHistoryRow EnterDevice(string key)
+    {
+        while (true)
+        {
+            var device = _devices.GetOrAdd(key, static k => new MetricHistoryRow(k));
+            Monitor.Enter(device);
+            if (!device.Removed)
+            {
+                return device;
+            }
+
+            Monitor.Exit(device);
+        }
+    }
+
+    /// <summary>
+    /// The rows last seen before <paramref name="cutoff"/>, with their ETags, leaving out those this instance holds
+    /// with unflushed changes or with a later time of its own.
+    /// </summary>
+    private async Task<List<PurgeCandidate>> PurgeCandidatesAsync(DateTimeOffset cutoff, CancellationToken cancellationToken)
+    {
+        var cutoffTicks = cutoff.UtcTicks;
+
+        // The service narrows the rows; the client decides by the first time a row has (a never-sent key has no LastTicks).
+        var filter = TableClient.CreateQueryFilter(
+            $"LastTicks lt {cutoffTicks} or ListedTicks lt {cutoffTicks} or Timestamp lt {cutoff}");
+        var candidates = new List<PurgeCandidate>();
+        await foreach (var entity in _table.QueryAsync<TableEntity>(filter, maxPerPage: 1000, select: PurgeColumns, cancellationToken).ConfigureAwait(false))
+        {
+            var seen = entity.GetInt64(MetricHistoryRow.LastTicksProperty) ?? entity.GetInt64(MetricHistoryRow.ListedTicksProperty) ?? entity.Timestamp?.UtcTicks;
+            if (seen is not { } ticks || ticks >= cutoffTicks)
+            {
+                continue;
+            }
+
+            if (_devices.TryGetValue(TableKeys.Unescape(entity.RowKey), out var device))
+            {
+                lock (device)
+                {
+                    if (device.Dirty || device.LastSeenTicks >= cutoffTicks)
+                    {
+                        continue;
+                    }
+                }
+            }
+
+            candidates.Add(new PurgeCandidate(entity.PartitionKey, entity.RowKey, entity.ETag));
+        }
+
+        return candidates;
+    }
+
+    /// <summary>
+    /// Deletes one transaction's rows, each if unchanged since read; a row changed (412) or gone (404) is left out and
+    /// the others are sent again. Returns how many were deleted.
+    /// </summary>
+    private async Task<int> DeleteAsync(List<PurgeCandidate> transaction, CancellationToken cancellationToken)
+    {
+        var pending = transaction;
+        while (pending.Count > 0)
+        {
+            var actions = pending.Select(c => new TableTransactionAction(TableTransactionActionType.Delete,
+                new TableEntity(c.PartitionKey, c.RowKey), c.ETag)).ToList();
+            try
+            {
+                await _table.SubmitTransactionAsync(actions, cancellationToken).ConfigureAwait(false);
+                return pending.Count;
+            }
+            catch (TableTransactionFailedException e) when (e.Status is 412 or 404 && e.FailedTransactionActionIndex is { } failed && failed < pending.Count)
+            {
+                // Nothing of the transaction was deleted: that row was written again or purged by another instance.
+                pending = [.. pending.Where((_, j) => j != failed)];
+            }
+        }
+
+        return 0;
     }
 
     private void MarkDirty(MetricHistoryRow device)
@@ -481,6 +634,8 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
     }
 
     private sealed record Write(MetricHistoryRow Device, TableEntity Entity, string? ETag, int Bytes);
+
+    private sealed record PurgeCandidate(string PartitionKey, string RowKey, ETag ETag);
 
     private sealed class FlushCounts
     {

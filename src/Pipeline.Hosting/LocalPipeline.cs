@@ -126,7 +126,7 @@ public sealed class LocalPipeline : IAsyncDisposable
         return CreateAsync(options, time, httpHandler, storageHandler, cancellationToken);
     }
 
-    /// <summary>Retention at start (<see cref="PipelineOptions.Retention"/>) on the run's files, then the ports.</summary>
+    /// <summary>Retention at start (<see cref="PipelineOptions.Retention"/>) on the run's files, then the ports, then a metric history in Tables.</summary>
     private static async Task<PipelineComponents> CreateAsync(PipelineOptions options, TimeProvider time, HttpMessageHandler? httpHandler,
         HttpMessageHandler? storageHandler, CancellationToken cancellationToken)
     {
@@ -142,6 +142,12 @@ public sealed class LocalPipeline : IAsyncDisposable
         if (options.DeadLetters.Kind == DeadLetterKind.Jsonl)
         {
             await components.DeadLetters.PurgeAsync(now - options.Retention.DeadLetters, cancellationToken).ConfigureAwait(false);
+        }
+
+        // A history of its own (Tables) outlives runs; one in memory starts empty.
+        if (options.MetricHistory.Kind == MetricHistoryKind.Tables)
+        {
+            await components.MetricHistory.PurgeAsync(now - options.Retention.MetricHistory, cancellationToken).ConfigureAwait(false);
         }
 
         return components;

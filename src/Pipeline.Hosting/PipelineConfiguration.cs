@@ -209,6 +209,7 @@ public static class PipelineConfiguration
             AlertHistory = Duration("Retention:AlertHistory") ?? options.Retention.AlertHistory,
             ClosedEpisodes = Duration("Retention:ClosedEpisodes") ?? options.Retention.ClosedEpisodes,
             DeadLetters = Duration("Retention:DeadLetters") ?? options.Retention.DeadLetters,
+            MetricHistory = Duration("Retention:MetricHistory") ?? options.Retention.MetricHistory,
         };
         options.RetentionInterval = Duration("Retention:Interval") ?? options.RetentionInterval;
         options.MetricHistory.Kind = Kind("MetricHistory:Kind", Get("MetricHistory:Kind"), options.MetricHistory.Kind, options.Problems);

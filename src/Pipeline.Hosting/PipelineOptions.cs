@@ -72,7 +72,7 @@ public sealed class PipelineOptions
     /// <summary>The dashboard's metric history (section <c>Pipeline:MetricHistory</c>).</summary>
     public MetricHistorySettings MetricHistory { get; } = new();
 
-    /// <summary>How long alert history, closed episodes and dead letters are kept (section <c>Pipeline:Retention</c>).</summary>
+    /// <summary>How long alert history, closed episodes, dead letters and silent devices' metric history are kept (section <c>Pipeline:Retention</c>).</summary>
     public RetentionOptions Retention { get; set; } = new();
 
     /// <summary>How often the Function App's Sweep applies <see cref="Retention"/> (<c>Pipeline:Retention:Interval</c>).</summary>

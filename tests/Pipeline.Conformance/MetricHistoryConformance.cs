@@ -20,6 +20,12 @@ public abstract class MetricHistoryConformance
     /// </summary>
     protected virtual Task<IMetricHistory> ReaderAsync(IMetricHistory written) => Task.FromResult(written);
 
+    /// <summary>
+    /// Brings <paramref name="written"/> to rest before a purge: nothing by default; a store of its own writes what it
+    /// holds in memory, since a purge leaves a device with unwritten changes alone.
+    /// </summary>
+    protected virtual Task SettleAsync(IMetricHistory written) => Task.CompletedTask;
+
     private static Telemetry At(double seconds, double temperature, string key = "d1", string site = "plant-1") =>
         new(key, T0.AddSeconds(seconds), new Dictionary<string, double> { ["temperature"] = temperature },
             new Dictionary<string, string> { ["site"] = site });
@@ -81,9 +87,9 @@ public abstract class MetricHistoryConformance
     public async Task A_key_known_only_from_the_engine_state_is_listed_without_events_with_its_pending_flag()
     {
         var written = await CreateAsync(new MetricHistoryOptions());
-        written.RecordState("ghost-01", pending: false); // an expected key created by the Sweep
+        written.RecordState("ghost-01", pending: false, T0); // an expected key created by the Sweep
         written.Record([At(0, 70)]);
-        written.RecordState("d1", pending: true);        // d1's rule waits out its `for`
+        written.RecordState("d1", pending: true, T0);        // d1's rule waits out its `for`
 
         var history = await ReaderAsync(written);
         var listed = (await history.ListAsync()).OrderBy(d => d.Key, StringComparer.Ordinal).ToList();
@@ -100,10 +106,10 @@ public abstract class MetricHistoryConformance
     {
         var written = await CreateAsync(new MetricHistoryOptions());
         written.Record([At(0, 70)]);
-        written.RecordState("d1", pending: true);
+        written.RecordState("d1", pending: true, T0);
         Assert.True(Assert.Single(await (await ReaderAsync(written)).ListAsync()).Pending);
 
-        written.RecordState("d1", pending: false); // the condition cleared before `for` elapsed
+        written.RecordState("d1", pending: false, T0.AddSeconds(1)); // the condition cleared before `for` elapsed
 
         Assert.False(Assert.Single(await (await ReaderAsync(written)).ListAsync()).Pending);
     }
@@ -190,12 +196,67 @@ public abstract class MetricHistoryConformance
     {
         var written = await CreateAsync(new MetricHistoryOptions());
         written.Record([.. Enumerable.Range(0, 450).Select(i => At(i % 60, i, key: $"dev-{i:D4}"))]);
-        written.RecordState("dev-0007", pending: true);
+        written.RecordState("dev-0007", pending: true, T0);
 
         var listed = await (await ReaderAsync(written)).ListAsync();
 
         Assert.Equal(Enumerable.Range(0, 450).Select(i => $"dev-{i:D4}"), listed.Select(d => d.Key).Order(StringComparer.Ordinal));
         Assert.Equal(["dev-0007"], listed.Where(d => d.Pending).Select(d => d.Key));
         Assert.Equal(123, listed.Single(d => d.Key == "dev-0123").LastValues["temperature"]);
+    }
+
+    [ConformanceFact]
+    public async Task A_purge_removes_devices_last_seen_before_the_cutoff_and_keeps_the_others()
+    {
+        var written = await CreateAsync(new MetricHistoryOptions());
+        var day = TimeSpan.FromDays(1).TotalSeconds;
+        written.Record([
+            At(0, 1, key: "retired"),               // last event at day 0
+            At(3 * day, 2, key: "at-cutoff"),       // last event exactly at the cutoff
+            At(2 * day, 3, key: "active"),
+            At(9 * day, 4, key: "active"),          // last event at day 9
+        ]);
+        written.RecordState("retired", pending: false, T0);
+        written.RecordState("active", pending: false, T0.AddDays(9));
+        written.RecordState("ghost-old", pending: false, T0.AddDays(1)); // expected, never sent, first listed at day 1
+        written.RecordState("ghost-new", pending: false, T0.AddDays(4)); // expected, never sent, first listed at day 4
+        written.RecordState("ghost-old", pending: true, T0.AddDays(8));  // listed again later: still judged by day 1
+        await SettleAsync(written);
+
+        var removed = await written.PurgeAsync(T0.AddDays(3));
+
+        Assert.Equal(2, removed); // retired (day 0) and ghost-old (first listed day 1); a cutoff is exclusive
+        var history = await ReaderAsync(written);
+        Assert.Equal(["active", "at-cutoff", "ghost-new"], (await history.ListAsync()).Select(d => d.Key).Order(StringComparer.Ordinal));
+        Assert.Null(await history.GetAsync("retired"));
+        Assert.Equal(T0.AddDays(9), (await history.GetAsync("active"))!.LastEventTime);
+        Assert.Equal(0, await written.PurgeAsync(T0.AddDays(3))); // nothing left to remove
+    }
+
+    [ConformanceFact]
+    public async Task A_purged_device_that_sends_again_starts_a_new_history()
+    {
+        var written = await CreateAsync(ThreeMinutes);
+        written.Record([At(0, 1, key: "d1", site: "plant-1")]);       // 00:00
+        written.RecordState("d1", pending: true, T0);
+        await SettleAsync(written);
+        Assert.Equal(1, await written.PurgeAsync(T0.AddSeconds(30))); // d1 is gone
+
+        written.Record([new Telemetry("d1", T0.AddSeconds(60), new Dictionary<string, double> { ["temperature"] = 5 })]); // 00:01, no labels
+
+        var history = await ReaderAsync(written);
+        var device = await history.GetAsync("d1");
+        Assert.Equal([new HistoryPoint(T0.AddMinutes(1), 5, 5, 5, 1)], device!.Metrics["temperature"]); // 00:00 went with the purge
+        var listed = Assert.Single(await history.ListAsync());
+        Assert.Equal((T0.AddMinutes(1), 0, false), (listed.LastEventTime!.Value, listed.Labels.Count, listed.Pending)); // old labels and flag gone too
+    }
+
+    [ConformanceFact]
+    public async Task Purging_an_empty_history_removes_nothing()
+    {
+        var written = await CreateAsync(new MetricHistoryOptions());
+
+        Assert.Equal(0, await written.PurgeAsync(T0));
+        Assert.Empty(await (await ReaderAsync(written)).ListAsync());
     }
 }

@@ -41,9 +41,9 @@ public sealed class MetricHistoryTests
     public async Task A_key_known_only_from_the_engine_state_is_listed_without_events_and_keeps_its_pending_flag()
     {
         var history = new MemoryMetricHistory();
-        history.RecordState("ghost-01", pending: false); // an expected key created by the Sweep
+        history.RecordState("ghost-01", pending: false, T0); // an expected key created by the Sweep
         history.Record([At(0, 70)]);
-        history.RecordState("d1", pending: true);        // d1's rule waits out its `for`
+        history.RecordState("d1", pending: true, T0);        // d1's rule waits out its `for`
 
         var listed = (await history.ListAsync()).OrderBy(d => d.Key, StringComparer.Ordinal).ToList();
 
@@ -52,7 +52,7 @@ public sealed class MetricHistoryTests
         Assert.Equal(((DateTimeOffset?)null, false), (listed[1].LastEventTime, listed[1].Pending));
         Assert.Null(await history.GetAsync("ghost-01")); // no chart for a key that never sent
 
-        history.RecordState("d1", pending: false);        // the condition cleared before `for` elapsed
+        history.RecordState("d1", pending: false, T0);        // the condition cleared before `for` elapsed
         Assert.False((await history.ListAsync()).Single(d => d.Key == "d1").Pending);
     }
 

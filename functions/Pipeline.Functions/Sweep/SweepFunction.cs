@@ -42,7 +42,7 @@ internal static partial class SweepFunction
                 LogSwept(logger, result.Keys, result.Published.Count, result.AlertsInOutbox, elapsed.TotalMilliseconds);
                 var logs = Invocation.Logs(logger, "Sweep", result, invocation, elapsed);
                 return removed is { } r
-                    ? [.. logs, string.Create(CultureInfo.InvariantCulture, $"Retention removed {r.AlertRecords} alert records and {r.DeadLetters} dead letters")]
+                    ? [.. logs, string.Create(CultureInfo.InvariantCulture, $"Retention removed {r.AlertRecords} alert records, {r.DeadLetters} dead letters and the metric history of {r.Devices} devices")]
                     : logs;
             },
             (_, ex) => "Sweep failed: " + ErrorReason.Of(ex));

@@ -345,7 +345,7 @@ public sealed class PartitionProcessor : IDisposable
                     history.Record(keyEvents);
                 }
 
-                history.RecordState(key, _engine.HasPending(cached.State));
+                history.RecordState(key, _engine.HasPending(cached.State), processingTime);
             }
 
             cached.LastUsed = call;

@@ -7,7 +7,8 @@ namespace Pipeline.Core.State;
 /// <summary>
 /// <see cref="IMetricHistory"/> in memory: per device and metric a ring of fixed-width event-time buckets, so memory per
 /// device is bounded whatever the event rate. Events older than the ring are ignored; a newer bucket clears the ones it skips.
-/// Safe for concurrent partitions (one lock per device).
+/// Safe for concurrent partitions (one lock per device). <see cref="PurgeAsync"/> removes retired devices, so the number of
+/// devices is bounded by the fleet seen within the retention, not by every device ever seen.
 /// </summary>
 public sealed class MemoryMetricHistory : IMetricHistory
 {
@@ -27,14 +28,13 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
     public MetricHistoryOptions Options { get; }
 
-    public int DeviceCount => Volatile.Read(ref _orderCount);
+    public int DeviceCount => Volatile.Read(ref _order).Count;
 
     private long _latestTicks = long.MinValue;
 
-    // Every device in the order first seen, for listing without locking the map; grown under _orderLock only.
+    // Every device in the order first seen, for listing without locking the map; replaced under _orderLock only.
     private readonly Lock _orderLock = new();
-    private DeviceSeries[] _order = [];
-    private int _orderCount;
+    private Order _order = new([], 0);
 
     /// <summary>The newest event time recorded across all devices; null before the first event.</summary>
     public DateTimeOffset? LatestEventTime => Interlocked.Read(ref _latestTicks) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
@@ -44,7 +44,6 @@ public sealed class MemoryMetricHistory : IMetricHistory
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
         {
-            var device = Device(e.Key);
             var ticks = e.Timestamp.UtcTicks;
             for (var seen = Interlocked.Read(ref _latestTicks); ticks > seen; seen = Interlocked.Read(ref _latestTicks))
             {
@@ -54,7 +53,8 @@ public sealed class MemoryMetricHistory : IMetricHistory
                 }
             }
 
-            lock (device)
+            var device = EnterDevice(e.Key);
+            try
             {
                 if (e.Timestamp >= device.LastEventTime)
                 {
@@ -80,25 +80,86 @@ public sealed class MemoryMetricHistory : IMetricHistory
                             continue;
                         }
 
-                        ring = new Ring(_buckets);
+                        ring = new MetricRing(_buckets);
                         device.Metrics[name] = ring;
                     }
 
-                    ring.Add(bucket, value, e.Timestamp >= ring.LastTime);
-                    if (e.Timestamp >= ring.LastTime)
-                    {
-                        ring.LastTime = e.Timestamp;
-                    }
+                    ring.Add(bucket, value, e.Timestamp.UtcTicks);
                 }
+            }
+            finally
+            {
+                Monitor.Exit(device);
             }
         }
     }
 
-    public void RecordState(string key, bool pending)
+    public void RecordState(string key, bool pending, DateTimeOffset processingTime)
     {
         ArgumentNullException.ThrowIfNull(key);
-        var device = Device(key);
+        var device = EnterDevice(key);
+
+        // Two assignments that cannot throw: the lock is left without a finally.
+        device.ListedTicks = device.ListedTicks == long.MinValue ? processingTime.UtcTicks : device.ListedTicks;
         device.Pending = pending;
+        Monitor.Exit(device);
+    }
+
+    /// <summary>
+    /// Removes the devices last seen before <paramref name="cutoff"/>: by their newest event time, or, for a key that
+    /// never sent, by the processor's time when it was first listed.
+    /// </summary>
+    public Task<int> PurgeAsync(DateTimeOffset cutoff, CancellationToken cancellationToken = default)
+    {
+        var cutoffTicks = cutoff.UtcTicks;
+        var removed = 0;
+        lock (_orderLock)
+        {
+            // Under the order lock no device is added; a Record that already holds a removed device sees its flag.
+            var order = _order;
+            var kept = new DeviceSeries[Math.Max(16, order.Count)];
+            var count = 0;
+            for (var i = 0; i < order.Count; i++)
+            {
+                var device = order.Items[i];
+                lock (device)
+                {
+                    var seen = device.LastEventTime != DateTimeOffset.MinValue ? device.LastEventTime.UtcTicks : device.ListedTicks;
+                    if (seen != long.MinValue && seen < cutoffTicks)
+                    {
+                        device.Removed = true;
+                        _devices.TryRemove(device.Key, out _);
+                        removed++;
+                        continue;
+                    }
+                }
+
+                kept[count++] = device;
+            }
+
+            if (removed > 0)
+            {
+                Volatile.Write(ref _order, new Order(kept, count));
+            }
+        }
+
+        return Task.FromResult(removed);
+    }
+
+    /// <summary>The key's series with its lock held (the caller exits it); one a purge removed is replaced by a new one.</summary>
+    private DeviceSeries EnterDevice(string key)
+    {
+        while (true)
+        {
+            var device = Device(key);
+            Monitor.Enter(device);
+            if (!device.Removed)
+            {
+                return device;
+            }
+
+            Monitor.Exit(device);
+        }
     }
 
     /// <summary>The key's series, added to the listing order the first time the key is seen.</summary>
@@ -117,16 +178,18 @@ public sealed class MemoryMetricHistory : IMetricHistory
             }
 
             device = new DeviceSeries(key);
-            if (_orderCount == _order.Length)
+            var items = _order.Items;
+            var count = _order.Count;
+            if (count == items.Length)
             {
-                var grown = new DeviceSeries[Math.Max(16, _order.Length * 2)];
-                Array.Copy(_order, grown, _orderCount);
-                Volatile.Write(ref _order, grown);
+                var grown = new DeviceSeries[Math.Max(16, items.Length * 2)];
+                Array.Copy(items, grown, count);
+                items = grown;
             }
 
-            // The slot is written before the count that makes it visible to a listing.
-            _order[_orderCount] = device;
-            Volatile.Write(ref _orderCount, _orderCount + 1);
+            // The slot is written before the listing that makes it visible; earlier listings end before it.
+            items[count] = device;
+            Volatile.Write(ref _order, new Order(items, count + 1));
             _devices[key] = device;
             return device;
         }
@@ -138,13 +201,12 @@ public sealed class MemoryMetricHistory : IMetricHistory
     /// </summary>
     public Task<IReadOnlyList<DeviceActivity>> ListAsync(CancellationToken cancellationToken = default)
     {
-        // The append-only array, not ConcurrentDictionary.Values, which takes every lock of the map and copies it.
+        // The order's snapshot, not ConcurrentDictionary.Values, which takes every lock of the map and copies it.
         var order = Volatile.Read(ref _order);
-        var count = Math.Min(Volatile.Read(ref _orderCount), order.Length);
-        var list = new DeviceActivity[count];
-        for (var i = 0; i < count; i++)
+        var list = new DeviceActivity[order.Count];
+        for (var i = 0; i < order.Count; i++)
         {
-            var device = order[i];
+            var device = order.Items[i];
             DateTimeOffset lastEventTime;
             IReadOnlyDictionary<string, string> labels;
             lock (device)
@@ -220,9 +282,15 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
         public DateTimeOffset LastEventTime { get; set; } = DateTimeOffset.MinValue;
 
+        /// <summary>The processor's time when the key was first listed; what retention judges a key that never sent by.</summary>
+        public long ListedTicks { get; set; } = long.MinValue;
+
+        /// <summary>Set under the device's lock by a purge: a writer holding this series takes the key's new one.</summary>
+        public bool Removed { get; set; }
+
         public IReadOnlyDictionary<string, string> Labels { get; set; } = new Dictionary<string, string>(StringComparer.Ordinal);
 
-        public Dictionary<string, Ring> Metrics { get; } = new(StringComparer.Ordinal);
+        public Dictionary<string, MetricRing> Metrics { get; } = new(StringComparer.Ordinal);
     }
 
     /// <summary>A device's last metric values, copied from its rings the first time they are read.</summary>
@@ -266,80 +334,6 @@ public sealed class MemoryMetricHistory : IMetricHistory
         }
     }
 
-    private sealed class Ring(int size)
-    {
-        private readonly double[] _sum = new double[size];
-        private readonly double[] _min = new double[size];
-        private readonly double[] _max = new double[size];
-        private readonly int[] _count = new int[size];
-        private long _newest = long.MinValue;
-
-        public double Last { get; private set; }
-
-        public DateTimeOffset LastTime { get; set; } = DateTimeOffset.MinValue;
-
-        public int NonEmpty => _count.Count(c => c > 0);
-
-        public void Add(long bucket, double value, bool isLatest)
-        {
-            if (isLatest)
-            {
-                Last = value;
-            }
-
-            if (_newest == long.MinValue || bucket > _newest)
-            {
-                // Clear the buckets between the old newest and this one (all of them after a long gap).
-                var clear = _newest == long.MinValue ? size : (int)Math.Min(size, bucket - _newest);
-                for (var i = 0; i < clear; i++)
-                {
-                    _count[Slot(bucket - i)] = 0;
-                }
-
-                _newest = bucket;
-            }
-            else if (bucket <= _newest - size)
-            {
-                return; // older than the ring
-            }
-
-            var slot = Slot(bucket);
-            if (_count[slot] == 0)
-            {
-                _sum[slot] = value;
-                _min[slot] = value;
-                _max[slot] = value;
-            }
-            else
-            {
-                _sum[slot] += value;
-                _min[slot] = Math.Min(_min[slot], value);
-                _max[slot] = Math.Max(_max[slot], value);
-            }
-
-            _count[slot]++;
-        }
-
-        public List<HistoryPoint> Points(long widthTicks)
-        {
-            var points = new List<HistoryPoint>();
-            if (_newest == long.MinValue)
-            {
-                return points;
-            }
-
-            for (var b = _newest - size + 1; b <= _newest; b++)
-            {
-                var slot = Slot(b);
-                if (_count[slot] > 0)
-                {
-                    points.Add(new HistoryPoint(new DateTimeOffset(b * widthTicks, TimeSpan.Zero), _sum[slot] / _count[slot], _min[slot], _max[slot], _count[slot]));
-                }
-            }
-
-            return points;
-        }
-
-        private int Slot(long bucket) => (int)(((bucket % size) + size) % size);
-    }
+    /// <summary>The listing order: the first <see cref="Count"/> slots of <see cref="Items"/>, never changed once published.</summary>
+    private sealed record Order(DeviceSeries[] Items, int Count);
 }

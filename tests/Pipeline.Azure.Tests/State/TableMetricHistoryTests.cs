@@ -68,13 +68,13 @@ public sealed class TableMetricHistoryTests(AzuriteFixture azurite)
         Assert.Equal(0, requests.Count);
 
         history.Record([.. Fleet(120, 60, 2)]);        // 120 devices change
-        history.RecordState("dev-0000", pending: false); // a first flag is a change
+        history.RecordState("dev-0000", pending: false, T0); // a first flag is a change
         var second = await history.FlushAsync();
         Assert.Equal(new MetricHistoryFlush(Devices: 120, Transactions: 2, Reads: 0, Conflicts: 0, Remaining: 0), second); // loaded rows: no read
         Assert.Equal(2, requests.Count);
 
         requests.Clear();
-        history.RecordState("dev-0000", pending: false); // the same flag again: the processor says it every batch
+        history.RecordState("dev-0000", pending: false, T0); // the same flag again: the processor says it every batch
         Assert.Equal(new MetricHistoryFlush(0, 0, 0, 0, 0), await history.FlushAsync());
         Assert.Equal(0, requests.Count);
 
@@ -162,9 +162,9 @@ public sealed class TableMetricHistoryTests(AzuriteFixture azurite)
         var options = Options();
         var before = await CreateAsync(options);
         before.Record([At("d1", 0, 70), At("d2", 5, 80), At("d3", 10, 90)]);
-        before.RecordState("d1", pending: false);
-        before.RecordState("d2", pending: true);       // d2's rule waits out its `for`
-        before.RecordState("ghost-01", pending: false); // a heartbeat rule's expected key, never sent
+        before.RecordState("d1", pending: false, T0);
+        before.RecordState("d2", pending: true, T0);       // d2's rule waits out its `for`
+        before.RecordState("ghost-01", pending: false, T0); // a heartbeat rule's expected key, never sent
         await before.DisposeAsync();                    // shutting down flushes
 
         var after = await CreateAsync(options);
@@ -238,6 +238,136 @@ public sealed class TableMetricHistoryTests(AzuriteFixture azurite)
         Assert.NotNull(await history.GetAsync(longKey));
         var reader = new TableMetricHistory(azurite.CreateTableServiceClient(), options);
         Assert.Equal(["d1"], (await reader.ListAsync()).Select(d => d.Key)); // the table has the other
+    }
+
+    [AzuriteFact]
+    public async Task A_purge_reads_only_keys_and_times_and_deletes_in_full_transactions_of_their_bucket()
+    {
+        var (service, requests) = CountingService();
+        var options = Options() with { Partitions = 1 };
+        var history = await CreateAsync(options, service);
+        history.Record([.. Fleet(250, 0)]);                                // retired: last seen at T0
+        history.Record([.. Enumerable.Range(0, 5).Select(i => At($"live-{i}", 7200, 1))]); // seen two hours later
+        await history.FlushAsync();
+        requests.Clear();
+
+        var removed = await history.PurgeAsync(T0.AddHours(1));
+
+        // One query page of the candidates, then 100 + 100 + 50 deletes in three transactions.
+        Assert.Equal(250, removed);
+        Assert.Equal(4, requests.Count);
+        Assert.Contains("$select=PartitionKey,RowKey,Timestamp,LastTicks,ListedTicks", Uri.UnescapeDataString(requests.Uris[0]), StringComparison.Ordinal);
+        var reader = new TableMetricHistory(azurite.CreateTableServiceClient(), options);
+        Assert.Equal(Enumerable.Range(0, 5).Select(i => $"live-{i}"), (await reader.ListAsync()).Select(d => d.Key).Order(StringComparer.Ordinal));
+        Assert.Equal(5, (await history.ListAsync()).Count);               // this instance's memory dropped them too
+    }
+
+    [AzuriteFact]
+    public async Task A_device_with_unflushed_changes_is_kept_until_they_are_flushed()
+    {
+        var options = Options();
+        var history = await CreateAsync(options);
+        history.Record([At("d1", 0, 1)]);
+        await history.FlushAsync();
+        history.Record([At("d1", 10, 2)]);                                 // a late batch, still before the cut-off, not flushed
+
+        Assert.Equal(0, await history.PurgeAsync(T0.AddHours(1)));        // kept: this instance has changes to write
+        Assert.Equal(["d1"], (await history.ListAsync()).Select(d => d.Key));
+
+        await history.FlushAsync();
+        Assert.Equal(1, await history.PurgeAsync(T0.AddHours(1)));        // written, and still before the cut-off
+        Assert.Empty(await new TableMetricHistory(azurite.CreateTableServiceClient(), options).ListAsync());
+    }
+
+    [AzuriteFact]
+    public async Task A_row_another_instance_writes_after_the_purge_read_it_is_not_deleted()
+    {
+        var options = Options() with { Partitions = 1 }; // both rows in one transaction, the one the hook holds back
+        var other = await CreateAsync(options);
+        var seed = await CreateAsync(options);
+        seed.Record([At("d1", 0, 1), At("d2", 0, 2)]);
+        await seed.FlushAsync();
+
+        // The purging instance: just before its delete transaction goes out, the other instance (which took d1 over)
+        // writes d1's newer event.
+        var writeFirst = new BeforeFirstBatch(async () =>
+        {
+            other.Record([At("d1", 7200, 3)]);
+            Assert.Equal(1, (await other.FlushAsync()).Devices);
+        });
+        var clientOptions = new TableClientOptions();
+        clientOptions.AddPolicy(writeFirst, HttpPipelinePosition.PerCall);
+        var purging = await CreateAsync(options, new TableServiceClient(azurite.ConnectionString, clientOptions));
+
+        var removed = await purging.PurgeAsync(T0.AddHours(1));
+
+        Assert.True(writeFirst.Ran);
+        Assert.Equal(1, removed);                                          // d2; d1's ETag no longer matched
+        var listed = Assert.Single(await new TableMetricHistory(azurite.CreateTableServiceClient(), options).ListAsync());
+        Assert.Equal(("d1", T0.AddHours(2)), (listed.Key, listed.LastEventTime!.Value));
+    }
+
+    [AzuriteFact]
+    public async Task Each_instance_drops_from_memory_the_devices_another_instance_deleted()
+    {
+        var options = Options();
+        var a = await CreateAsync(options);
+        var b = await CreateAsync(options);
+        a.Record([At("d1", 0, 1)]);
+        await a.FlushAsync();
+
+        Assert.Equal(1, await b.PurgeAsync(T0.AddHours(1)));               // b deletes the row
+        Assert.Equal(["d1"], (await a.ListAsync()).Select(d => d.Key));   // a still shows its own copy
+
+        Assert.Equal(0, await a.PurgeAsync(T0.AddHours(1)));               // no row left to delete: a only forgets it
+        Assert.Empty(await a.ListAsync());
+    }
+
+    [AzuriteFact]
+    public async Task A_row_written_before_retention_without_any_time_is_judged_by_its_last_write()
+    {
+        var options = Options();
+        var history = await CreateAsync(options);
+        var table = azurite.CreateTableServiceClient().GetTableClient(options.Table);
+        await table.AddEntityAsync(new TableEntity(TableKeys.Bucket("ghost-01", options.Partitions), "ghost-01") { ["Pending"] = false });
+        var written = (await table.GetEntityAsync<TableEntity>(TableKeys.Bucket("ghost-01", options.Partitions), "ghost-01")).Value.Timestamp!.Value;
+
+        Assert.Equal(0, await history.PurgeAsync(written));                // written exactly at the cut-off: kept
+        Assert.Equal(["ghost-01"], (await history.ListAsync()).Select(d => d.Key));
+        Assert.Equal(1, await history.PurgeAsync(written.AddSeconds(1))); // written before it: removed
+        Assert.Empty(await history.ListAsync());
+    }
+
+    [AzuriteFact]
+    public async Task A_device_only_memory_holds_is_counted_when_dropped()
+    {
+        var history = await CreateAsync(Options());
+        history.Record([At(new string('k', 600), 0, 1)]);                // too long for a RowKey: memory only
+        await history.FlushAsync();
+
+        Assert.Equal(1, await history.PurgeAsync(T0.AddHours(1)));
+        Assert.Empty(await history.ListAsync());
+    }
+
+    /// <summary>Runs an action once, before the first entity group transaction the client sends.</summary>
+    private sealed class BeforeFirstBatch(Func<Task> action) : HttpPipelinePolicy
+    {
+        private int _ran;
+
+        public bool Ran => Volatile.Read(ref _ran) == 1;
+
+        public override async ValueTask ProcessAsync(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline)
+        {
+            if (message.Request.Uri.ToString().Contains("$batch", StringComparison.Ordinal) && Interlocked.Exchange(ref _ran, 1) == 0)
+            {
+                await action();
+            }
+
+            await ProcessNextAsync(message, pipeline);
+        }
+
+        public override void Process(HttpMessage message, ReadOnlyMemory<HttpPipelinePolicy> pipeline) =>
+            throw new NotSupportedException("The history sends its requests asynchronously.");
     }
 
     private sealed class Requests : HttpPipelineSynchronousPolicy

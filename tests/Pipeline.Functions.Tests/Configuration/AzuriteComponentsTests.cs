@@ -3,7 +3,10 @@ using System.Net.Http.Headers;
 using System.Text;
 using System.Text.Json;
 using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.Time.Testing;
+using Pipeline.Azure;
 using Pipeline.Azure.Tests.Testing;
+using Pipeline.Conformance;
 using Pipeline.Hosting;
 
 namespace Pipeline.Functions.Tests.Configuration;
@@ -16,7 +19,10 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
 
     public void Dispose() => _folder.Delete(recursive: true);
 
-    private Task<PipelineComponents> CreateAsync(params (string Key, string Value)[] extra)
+    private Task<PipelineComponents> CreateAsync(params (string Key, string Value)[] extra) =>
+        PipelineComponentsFactory.CreateAsync(Options(extra), TimeProvider.System, CancellationToken.None);
+
+    private PipelineOptions Options(params (string Key, string Value)[] extra)
     {
         var rules = Path.Combine(_folder.FullName, "rules.yaml");
         File.WriteAllText(rules, TestHandler.HotRules);
@@ -30,7 +36,7 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
             ["Pipeline:Rules:Path"] = rules,
             ["Pipeline:Storage:ConnectionString"] = azurite.ConnectionString,
         }.Concat(extra.Select(e => new KeyValuePair<string, string?>(e.Key, e.Value)))).Build());
-        return PipelineComponentsFactory.CreateAsync(options, TimeProvider.System, CancellationToken.None);
+        return options;
     }
 
     private static async Task<JsonElement> GetAsync(TestHandler handler, string path)
@@ -39,6 +45,27 @@ public sealed class AzuriteComponentsTests(AzuriteFixture azurite) : IDisposable
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         using var document = JsonDocument.Parse(await response.Content.ReadAsStringAsync());
         return document.RootElement.Clone();
+    }
+
+    [AzuriteFact]
+    public async Task A_local_run_with_its_metric_history_in_tables_starts_by_removing_devices_past_their_retention()
+    {
+        var now = new DateTimeOffset(2026, 3, 20, 8, 0, 0, TimeSpan.Zero);
+        var table = TestData.UniqueName("history");
+        var earlier = new TableMetricHistory(azurite.CreateTableServiceClient(), new TableMetricHistoryOptions { Table = table, FlushInterval = TimeSpan.Zero });
+        await earlier.EnsureCreatedAsync();
+        earlier.Record([
+            new Pipeline.Core.Events.Telemetry("retired", now - TimeSpan.FromDays(15), new Dictionary<string, double> { ["temperature"] = 1 }),
+            new Pipeline.Core.Events.Telemetry("active", now - TimeSpan.FromDays(13), new Dictionary<string, double> { ["temperature"] = 2 }),
+        ]);
+        await earlier.DisposeAsync();                      // an earlier run: shutting down flushes both rows
+
+        var options = Options(("Pipeline:MetricHistory:Kind", "tables"), ("Pipeline:MetricHistory:Table", table),
+            ("Pipeline:MetricHistory:FlushInterval", "00:00:00"));
+        await using var components = await LocalPipeline.CreateComponentsAsync(options, new FakeTimeProvider(now), httpHandler: null, CancellationToken.None);
+
+        // The default 14 days, against the run's clock: the device last seen 15 days ago is gone.
+        Assert.Equal(["active"], (await components.MetricHistory.ListAsync()).Select(d => d.Key));
     }
 
     [AzuriteFact]

@@ -164,6 +164,17 @@ public sealed class PipelineOptionsTests : IDisposable
     }
 
     [Fact]
+    public void The_metric_history_retention_is_read_defaults_to_14_days_and_under_an_hour_is_named()
+    {
+        Assert.Equal(TimeSpan.FromDays(14), Settings().Retention.MetricHistory);
+        Assert.Equal(TimeSpan.FromDays(7), Settings(("Pipeline:Retention:MetricHistory", "7.00:00:00")).Retention.MetricHistory);
+
+        var errors = PipelineConfiguration.Validate(Settings(("Pipeline:Alerts:Kind", "memory"), ("Pipeline:Retention:MetricHistory", "00:30:00")));
+
+        Assert.Equal(["Pipeline:Retention:MetricHistory must be at least 1 hour (a duration like 30.00:00:00 for 30 days), got 00:30:00"], errors);
+    }
+
+    [Fact]
     public async Task A_missing_rule_file_is_named()
     {
         var missing = Path.Combine(_folder.FullName, "nope.yaml");

@@ -21,6 +21,9 @@ public sealed class RetentionSweepTests
         return new DeadLetter(DeadLetter.CreateId(source, body), body, source, DeadLetterReason.Malformed, "not telemetry", recordedAt);
     }
 
+    private static Pipeline.Core.Events.Telemetry Reading(string device, DateTimeOffset time) =>
+        new(device, time, new Dictionary<string, double> { ["temperature"] = 20 });
+
     private static string SweepAt(DateTimeOffset time) =>
         TestHandler.ReadPayload("sweep.json").Replace("2026-03-02T10:00:30.0021Z", time.ToString("yyyy-MM-ddTHH:mm:ssZ", System.Globalization.CultureInfo.InvariantCulture), StringComparison.Ordinal);
 
@@ -36,10 +39,12 @@ public sealed class RetentionSweepTests
         [.. (await store.QueryAsync(DateTimeOffset.MinValue, DateTimeOffset.MaxValue, 100)).Select(l => Encoding.UTF8.GetString(l.Body.Span)).Order()];
 
     [Fact]
-    public async Task The_sweep_removes_dead_letters_past_their_retention_at_most_once_per_interval()
+    public async Task The_sweep_removes_dead_letters_and_retired_devices_past_their_retention_at_most_once_per_interval()
     {
         var deadLetters = new MemoryDeadLetterStore();
         await deadLetters.AddAsync([Letter("old", SweepTime - TimeSpan.FromDays(15)), Letter("recent", SweepTime - TimeSpan.FromDays(13))]);
+        var metrics = new MemoryMetricHistory();
+        metrics.Record([Reading("retired", SweepTime - TimeSpan.FromDays(15)), Reading("active", SweepTime - TimeSpan.FromDays(13))]);
         await using var handler = await TestHandler.StartAsync(new PipelineComponents
         {
             State = new MemoryStateStore(),
@@ -50,13 +55,15 @@ public sealed class RetentionSweepTests
             DefaultRulesText = TestHandler.HotRules,
             Environment = "test",
             RulesRefreshInterval = TimeSpan.Zero,
-            Retention = new RetentionOptions { DeadLetters = TimeSpan.FromDays(14) },
+            MetricHistory = metrics,
+            Retention = new RetentionOptions { DeadLetters = TimeSpan.FromDays(14), MetricHistory = TimeSpan.FromDays(14) },
             RetentionInterval = TimeSpan.FromHours(1),
         });
 
         var first = await SweepAsync(handler, SweepTime);                                       // 10:00:30: retention runs
-        Assert.Contains("Retention removed 0 alert records and 1 dead letters", first, StringComparison.Ordinal);
+        Assert.Contains("Retention removed 0 alert records, 1 dead letters and the metric history of 1 devices", first, StringComparison.Ordinal);
         Assert.Equal(["{\"name\":\"recent\"}"], await NamesAsync(deadLetters));
+        Assert.Equal(["active"], (await metrics.ListAsync()).Select(d => d.Key));
 
         await deadLetters.AddAsync([Letter("old again", SweepTime - TimeSpan.FromDays(20))]);
         var within = await SweepAsync(handler, SweepTime + TimeSpan.FromMinutes(59));           // 10:59:30: not due
@@ -64,7 +71,7 @@ public sealed class RetentionSweepTests
         Assert.Equal(["{\"name\":\"old again\"}", "{\"name\":\"recent\"}"], await NamesAsync(deadLetters));
 
         var after = await SweepAsync(handler, SweepTime + TimeSpan.FromHours(1));               // 11:00:30: due again
-        Assert.Contains("Retention removed 0 alert records and 1 dead letters", after, StringComparison.Ordinal);
+        Assert.Contains("Retention removed 0 alert records, 1 dead letters and the metric history of 0 devices", after, StringComparison.Ordinal);
         Assert.Equal(["{\"name\":\"recent\"}"], await NamesAsync(deadLetters));
     }
 }
