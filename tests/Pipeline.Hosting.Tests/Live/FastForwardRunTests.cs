@@ -28,17 +28,14 @@ public sealed class FastForwardRunTests : IDisposable
     private readonly TempDir _dir = new();
     private readonly FakeTimeProvider _time = new(new DateTimeOffset(2030, 6, 1, 12, 0, 0, TimeSpan.Zero));
     private readonly MemoryAlertSink _front = new();
-    private readonly PipelineOptions _pipelineOptions = new() { Environment = "test" };
+    private readonly PipelineOptions _pipelineOptions;
     private int _pipelinesCreated;
 
     public FastForwardRunTests()
     {
         File.WriteAllText(_dir.File("rules.yaml"), RulesText);
-        _pipelineOptions.Rules.Path = _dir.File("rules.yaml");
-        _pipelineOptions.State.History = false;
-        _pipelineOptions.Alerts.Kinds.Clear();
+        _pipelineOptions = TestPipeline.Options(_dir.File("rules.yaml"));
         _pipelineOptions.Alerts.Path = _dir.File("alerts.jsonl");
-        _pipelineOptions.DeadLetters.Kind = DeadLetterKind.Memory;
     }
 
     public void Dispose() => _dir.Dispose();
@@ -46,15 +43,10 @@ public sealed class FastForwardRunTests : IDisposable
     private FastForwardRun Create(FastForwardOptions options)
     {
         var rules = RuleSetLoader.Load(RulesText).RuleSet!;
-        return new FastForwardRun(rules, _pipelineOptions, options, async (run, ct) =>
+        return new FastForwardRun(rules, _pipelineOptions, options, (run, ct) =>
         {
             _pipelinesCreated++;
-            var components = await LocalPipeline.CreateComponentsAsync(_pipelineOptions, _time, null, ct);
-            return LocalPipeline.Create(rules, components, _pipelineOptions, run with
-            {
-                Front = _front,
-                TelemetryName = "Pipeline.Tests." + Guid.NewGuid().ToString("N"),
-            }, _time);
+            return TestPipeline.CreateAsync(rules, _pipelineOptions, run, _front, _time, ct);
         }, _time);
     }
 
