@@ -77,9 +77,17 @@ internal static class CliPipeline
     /// <summary>Awaits the start of a local server (or of a run that serves one), telling an unavailable port as <see cref="PortUnavailable"/>.</summary>
     public static async Task<T> ListeningAsync<T>(Task<T> start)
     {
+        ArgumentNullException.ThrowIfNull(start);
+        await ListeningAsync((Task)start).ConfigureAwait(false);
+        return await start.ConfigureAwait(false);
+    }
+
+    /// <summary>Awaits a local server's whole life (a finished demo served until Ctrl+C), telling an unavailable port as <see cref="PortUnavailable"/>.</summary>
+    public static async Task ListeningAsync(Task serving)
+    {
         try
         {
-            return await start.ConfigureAwait(false);
+            await serving.ConfigureAwait(false);
         }
         catch (PortUnavailableException ex)
         {

@@ -4,7 +4,6 @@ using Pipeline.Core.Processing;
 using Pipeline.Core.Rules;
 using Pipeline.Core.Simulation;
 using Pipeline.Core.State;
-using Pipeline.Dashboard.Api;
 using Pipeline.Local;
 
 namespace Pipeline.Hosting.Live;
@@ -82,27 +81,20 @@ public sealed class LiveRun : IAsyncDisposable
         }
 
         var clock = new LiveClock(context.Time);
-        var dashboard = new ProcessorApiSource(rules, () => clock.Now, context.Time);
-        var pipeline = await context.CreatePipeline(new LocalRunOptions
+        var dashboard = RunDashboard.Create(rules, clock, context.Time);
+        var pipeline = await RunDashboard.CreatePipelineAsync(context.CreatePipeline, new LocalRunOptions
         {
             Partitions = options.Partitions,
             Parallel = options.Partitions > 1,
-            History = dashboard.History,
-            Delivered = dashboard.OnDelivered,
             Telemetry = options.Telemetry,
 
             // An endless run: delivery apart from intake, and no list of every alert delivered.
             DeferDelivery = true,
             KeepDelivered = false,
-        }, cancellationToken).ConfigureAwait(false);
+        }, dashboard, pipelineOptions, cancellationToken).ConfigureAwait(false);
         var run = new LiveRun(options, pipelineOptions, context, clock, pipeline);
         try
         {
-            dashboard.Ingress = pipeline.Ingress;
-            dashboard.Silences = pipeline.Silences;
-            dashboard.StateDescription = LocalPipeline.DescribeState(pipelineOptions);
-            dashboard.Health = pipeline.Health;
-            dashboard.Telemetry = pipeline.Telemetry;
             if (options.Reads(LiveSources.Simulated))
             {
                 run.Simulation = SimulatedFeed.Live(clock.Now, options.Devices, options.Seed, options.Interval);

@@ -25,8 +25,20 @@ public enum LiveSources
     EventHubs = 16,
 }
 
-/// <summary>One wrong setting of <see cref="LiveRunOptions"/>: the property's name and what is wrong, in words that name it.</summary>
-public sealed record LiveRunProblem(string Setting, string Message);
+/// <summary>One wrong setting of a run's options (<see cref="LiveRunOptions"/>, <see cref="FastForwardOptions"/>): the property's name and what is wrong, in words that name it.</summary>
+public sealed record SettingProblem(string Setting, string Message)
+{
+    /// <summary>Throws every problem, each naming its setting, in one message; nothing when there is none.</summary>
+    /// <exception cref="InvalidOperationException">There is at least one problem.</exception>
+    public static void ThrowIfAny(IReadOnlyList<SettingProblem> problems)
+    {
+        ArgumentNullException.ThrowIfNull(problems);
+        if (problems.Count > 0)
+        {
+            throw new InvalidOperationException(string.Join(" ", problems.Select(p => p.Message)));
+        }
+    }
+}
 
 /// <summary>
 /// What a live run (<see cref="LiveRun"/>) reads, serves and how it paces itself, beyond the ports
@@ -83,10 +95,10 @@ public sealed class LiveRunOptions
     public bool Reads(LiveSources source) => (Sources & source) != 0;
 
     /// <summary>Every wrong setting, each naming its property; empty when the options can be used.</summary>
-    public IReadOnlyList<LiveRunProblem> Validate()
+    public IReadOnlyList<SettingProblem> Validate()
     {
-        var problems = new List<LiveRunProblem>();
-        void Add(string setting, string message) => problems.Add(new LiveRunProblem(setting, $"{setting} {message}"));
+        var problems = new List<SettingProblem>();
+        void Add(string setting, string message) => problems.Add(new SettingProblem(setting, $"{setting} {message}"));
         if (Sources == LiveSources.None)
         {
             Add(nameof(Sources), $"must name one or more of {string.Join(", ", Enum.GetNames<LiveSources>().Skip(1))}, got '{Sources}'.");
@@ -155,12 +167,5 @@ public sealed class LiveRunOptions
     }
 
     /// <summary>Throws every problem of <see cref="Validate"/>, each naming its setting.</summary>
-    public void ThrowIfInvalid()
-    {
-        var problems = Validate();
-        if (problems.Count > 0)
-        {
-            throw new InvalidOperationException(string.Join(" ", problems.Select(p => p.Message)));
-        }
-    }
+    public void ThrowIfInvalid() => SettingProblem.ThrowIfAny(Validate());
 }

@@ -36,23 +36,14 @@ public sealed class LiveRunTests : IDisposable
     private async Task<LiveRun> StartAsync(LiveRunOptions options, Stream? file = null)
     {
         await File.WriteAllTextAsync(_dir.File("rules.yaml"), RulesText);
-        var pipelineOptions = new PipelineOptions { Environment = "test" };
-        pipelineOptions.Rules.Path = _dir.File("rules.yaml");
-        pipelineOptions.State.History = false;
-        pipelineOptions.Alerts.Kinds.Clear();
-        pipelineOptions.DeadLetters.Kind = DeadLetterKind.Memory;
+        var pipelineOptions = TestPipeline.Options(_dir.File("rules.yaml"));
         var rules = RuleSetLoader.Load(RulesText).RuleSet!;
         return await LiveRun.StartAsync(rules, pipelineOptions, options, new LiveRunContext
         {
-            CreatePipeline = async (run, ct) =>
+            CreatePipeline = (run, ct) =>
             {
                 _pipelinesCreated++;
-                var components = await LocalPipeline.CreateComponentsAsync(pipelineOptions, _time, null, ct);
-                return LocalPipeline.Create(rules, components, pipelineOptions, run with
-                {
-                    Front = _front,
-                    TelemetryName = "Pipeline.Tests." + Guid.NewGuid().ToString("N"),
-                }, _time);
+                return TestPipeline.CreateAsync(rules, pipelineOptions, run, _front, _time, ct);
             },
             Time = _time,
             File = file,
