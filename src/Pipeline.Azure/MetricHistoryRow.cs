@@ -87,27 +87,7 @@ internal sealed class MetricHistoryRow(string key)
             }
         }
 
-        var bucket = ticks / widthTicks;
-        foreach (var (name, value) in e.Metrics)
-        {
-            if (!double.IsFinite(value))
-            {
-                continue;
-            }
-
-            if (!Metrics.TryGetValue(name, out var ring))
-            {
-                if (Metrics.Count >= maxMetrics)
-                {
-                    continue;
-                }
-
-                ring = new MetricRing(buckets);
-                Metrics[name] = ring;
-            }
-
-            ring.Add(bucket, value, ticks);
-        }
+        MetricRing.AddEvent(Metrics, e, widthTicks, buckets, maxMetrics);
     }
 
     public DeviceActivity ToActivity()

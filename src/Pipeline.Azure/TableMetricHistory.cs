@@ -60,7 +60,7 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
     private readonly int _buckets;
     private readonly int _maxMetrics;
     private readonly ITimer? _timer;
-    private long _latestTicks = long.MinValue;
+    private readonly NewestEventTime _latest = new();
     private (long At, IReadOnlyList<MetricHistoryRow> Rows)? _listed;
 
     public TableMetricHistory(TableServiceClient service, TableMetricHistoryOptions? options = null, TimeProvider? time = null)
@@ -82,7 +82,7 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
     public TableMetricHistoryOptions Options { get; }
 
     /// <summary>The newest event time this instance recorded; null before its first event.</summary>
-    public DateTimeOffset? LatestEventTime => Interlocked.Read(ref _latestTicks) is var t && t == long.MinValue ? null : TableKeys.FromTicks(t);
+    public DateTimeOffset? LatestEventTime => _latest.Value;
 
     /// <summary>Devices waiting for a flush.</summary>
     public int DirtyCount => _dirty.Count;
@@ -102,15 +102,7 @@ public sealed class TableMetricHistory : IMetricHistory, IAsyncDisposable
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
         {
-            var ticks = e.Timestamp.UtcTicks;
-            for (var seen = Interlocked.Read(ref _latestTicks); ticks > seen; seen = Interlocked.Read(ref _latestTicks))
-            {
-                if (Interlocked.CompareExchange(ref _latestTicks, ticks, seen) == seen)
-                {
-                    break;
-                }
-            }
-
+            _latest.Raise(e.Timestamp);
             var device = EnterDevice(e.Key);
             try
             {

@@ -30,29 +30,21 @@ public sealed class MemoryMetricHistory : IMetricHistory
 
     public int DeviceCount => Volatile.Read(ref _order).Count;
 
-    private long _latestTicks = long.MinValue;
+    private readonly NewestEventTime _latest = new();
 
     // Every device in the order first seen, for listing without locking the map; replaced under _orderLock only.
     private readonly Lock _orderLock = new();
     private Order _order = new([], 0);
 
     /// <summary>The newest event time recorded across all devices; null before the first event.</summary>
-    public DateTimeOffset? LatestEventTime => Interlocked.Read(ref _latestTicks) is var t && t == long.MinValue ? null : new DateTimeOffset(t, TimeSpan.Zero);
+    public DateTimeOffset? LatestEventTime => _latest.Value;
 
     public void Record(IReadOnlyList<Telemetry> events)
     {
         ArgumentNullException.ThrowIfNull(events);
         foreach (var e in events)
         {
-            var ticks = e.Timestamp.UtcTicks;
-            for (var seen = Interlocked.Read(ref _latestTicks); ticks > seen; seen = Interlocked.Read(ref _latestTicks))
-            {
-                if (Interlocked.CompareExchange(ref _latestTicks, ticks, seen) == seen)
-                {
-                    break;
-                }
-            }
-
+            _latest.Raise(e.Timestamp);
             var device = EnterDevice(e.Key);
             try
             {
@@ -65,27 +57,7 @@ public sealed class MemoryMetricHistory : IMetricHistory
                     }
                 }
 
-                var bucket = Math.DivRem(e.Timestamp.UtcTicks, _widthTicks, out _);
-                foreach (var (name, value) in e.Metrics)
-                {
-                    if (!double.IsFinite(value))
-                    {
-                        continue;
-                    }
-
-                    if (!device.Metrics.TryGetValue(name, out var ring))
-                    {
-                        if (device.Metrics.Count >= _maxMetrics)
-                        {
-                            continue;
-                        }
-
-                        ring = new MetricRing(_buckets);
-                        device.Metrics[name] = ring;
-                    }
-
-                    ring.Add(bucket, value, e.Timestamp.UtcTicks);
-                }
+                MetricRing.AddEvent(device.Metrics, e, _widthTicks, _buckets, _maxMetrics);
             }
             finally
             {

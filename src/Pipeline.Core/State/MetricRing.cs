@@ -1,3 +1,5 @@
+using Pipeline.Core.Events;
+
 namespace Pipeline.Core.State;
 
 /// <summary>
@@ -26,6 +28,40 @@ public sealed class MetricRing
         _min = new double[size];
         _max = new double[size];
         _count = new int[size];
+    }
+
+    /// <summary>
+    /// Adds an event's finite metric values to a device's rings, one ring per metric, in the bucket of the event's time
+    /// (its ticks divided by <paramref name="widthTicks"/>). A metric not seen before gets a ring of
+    /// <paramref name="size"/> buckets while the device has fewer than <paramref name="maxMetrics"/>; beyond that it is
+    /// not kept. Both metric histories record through this.
+    /// </summary>
+    public static void AddEvent(Dictionary<string, MetricRing> rings, Telemetry e, long widthTicks, int size, int maxMetrics)
+    {
+        ArgumentNullException.ThrowIfNull(rings);
+        ArgumentNullException.ThrowIfNull(e);
+        var ticks = e.Timestamp.UtcTicks;
+        var bucket = ticks / widthTicks;
+        foreach (var (name, value) in e.Metrics)
+        {
+            if (!double.IsFinite(value))
+            {
+                continue;
+            }
+
+            if (!rings.TryGetValue(name, out var ring))
+            {
+                if (rings.Count >= maxMetrics)
+                {
+                    continue;
+                }
+
+                ring = new MetricRing(size);
+                rings[name] = ring;
+            }
+
+            ring.Add(bucket, value, ticks);
+        }
     }
 
     /// <summary>How many buckets the ring keeps.</summary>
