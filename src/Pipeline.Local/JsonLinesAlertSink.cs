@@ -19,8 +19,7 @@ public sealed class JsonLinesAlertSink : IAlertSink, IAsyncDisposable, IDisposab
     private readonly SemaphoreSlim _gate = new(1, 1);
     private readonly Stream _stream;
     private readonly bool _leaveOpen;
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
-    private readonly Queue<string> _idOrder = new();
+    private readonly RecentIds _ids = new();
     private bool _loaded;
     private bool _disposed;
 
@@ -190,19 +189,7 @@ public sealed class JsonLinesAlertSink : IAlertSink, IAsyncDisposable, IDisposab
         return result;
     }
 
-    private void Remember(string id)
-    {
-        if (RememberedIds <= 0 || !_ids.Add(id))
-        {
-            return;
-        }
-
-        _idOrder.Enqueue(id);
-        while (_idOrder.Count > RememberedIds)
-        {
-            _ids.Remove(_idOrder.Dequeue());
-        }
-    }
+    private void Remember(string id) => _ids.Remember(id, RememberedIds);
 
     /// <summary>Remembers the ids already in the file (an earlier run), once, before the first write.</summary>
     private async Task LoadIdsAsync(CancellationToken cancellationToken)

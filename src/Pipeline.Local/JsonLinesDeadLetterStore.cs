@@ -25,8 +25,7 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
     private static readonly JsonWriterOptions WriterOptions = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     private readonly SemaphoreSlim _gate = new(1, 1);
-    private readonly HashSet<string> _ids = new(StringComparer.Ordinal);
-    private readonly Queue<string> _idOrder = new();
+    private readonly RecentIds _ids = new();
     private FileStream? _stream;
     private bool _loaded;
     private bool _disposed;
@@ -222,7 +221,6 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
 
             File.Move(temporary, Path, overwrite: true);
             _ids.Clear();
-            _idOrder.Clear();
             foreach (var id in kept)
             {
                 Remember(id);
@@ -332,19 +330,7 @@ public sealed class JsonLinesDeadLetterStore : IDeadLetterStore, IAsyncDisposabl
         time.UtcDateTime.ToString("yyyy-MM-dd'T'HH:mm:ss.fffffff'Z'", CultureInfo.InvariantCulture);
 
     /// <summary>Remembers <paramref name="id"/> as the newest, forgetting the oldest beyond <see cref="RememberedIds"/>.</summary>
-    private void Remember(string id)
-    {
-        if (RememberedIds <= 0 || !_ids.Add(id))
-        {
-            return;
-        }
-
-        _idOrder.Enqueue(id);
-        while (_idOrder.Count > RememberedIds)
-        {
-            _ids.Remove(_idOrder.Dequeue());
-        }
-    }
+    private void Remember(string id) => _ids.Remember(id, RememberedIds);
 
     private async Task EnsureOpenAsync(CancellationToken cancellationToken)
     {
